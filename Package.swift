@@ -1,0 +1,42 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "Maclaurin",
+    products: [
+        .library(name: "Maclaurin", targets: ["Maclaurin"]),
+        .executable(name: "maclaurin", targets: ["maclaurin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Kernels (C, intrinsics, run-time CPU dispatch)
+        .target(name: "CMaclaurinKernels"),
+
+        // MARK: Library modules, in dependency order
+        .target(name: "MaclaurinTensor", dependencies: ["CMaclaurinKernels"]),
+        .target(name: "MaclaurinAutodiff", dependencies: ["MaclaurinTensor"]),
+        .target(name: "MaclaurinNN", dependencies: ["MaclaurinAutodiff"]),
+        .target(name: "MaclaurinData", dependencies: ["MaclaurinTensor"]),
+        .target(name: "MaclaurinTrain", dependencies: ["MaclaurinNN", "MaclaurinData"]),
+        .target(name: "Maclaurin", dependencies: [
+            "MaclaurinTensor", "MaclaurinAutodiff", "MaclaurinNN", "MaclaurinData", "MaclaurinTrain",
+        ]),
+
+        // MARK: Command-line tool
+        .executableTarget(name: "maclaurin", dependencies: [
+            "Maclaurin",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "CMaclaurinKernelsTests", dependencies: ["CMaclaurinKernels"]),
+        .testTarget(name: "MaclaurinTensorTests", dependencies: ["MaclaurinTensor"]),
+        .testTarget(name: "MaclaurinAutodiffTests", dependencies: ["MaclaurinAutodiff"]),
+        .testTarget(name: "MaclaurinNNTests", dependencies: ["MaclaurinNN"]),
+        .testTarget(name: "MaclaurinDataTests", dependencies: ["MaclaurinData"]),
+        .testTarget(name: "MaclaurinTrainTests", dependencies: ["MaclaurinTrain"]),
+        .testTarget(name: "MaclaurinCLITests", dependencies: ["maclaurin"]),
+    ]
+)

@@ -1,0 +1,153 @@
+// maclaurin_kernels.h: the C kernel layer of Maclaurin.
+//
+// Every array is dense and row-major. Every function exists for float (`mcl_s_*`) and double
+// (`mcl_d_*`). Hot paths select an implementation at run time (AVX-512, AVX2+FMA, portable C)
+// with __builtin_cpu_supports; MCL_ISA=portable|avx2|avx512 in the environment caps the choice
+// (used by the tests to exercise every path the machine can run).
+//
+// Threading: kernels that are worth it split work over a persistent pool of worker threads
+// (mcl_set_num_threads; default: the number of online CPUs). Results never depend on the
+// thread count: work is split so that every output element is computed by exactly one thread
+// in a fixed order.
+#ifndef MACLAURIN_KERNELS_H
+#define MACLAURIN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - CPU dispatch and threads
+
+/// The instruction set the dispatcher chose: "avx512", "avx2" or "portable".
+const char *mcl_isa_name(void);
+/// Number of threads kernels may use (>= 1).
+int mcl_get_num_threads(void);
+/// Sets the number of threads kernels may use; values < 1 mean 1.
+void mcl_set_num_threads(int n);
+/// Runs fn(ctx, begin, end) over [0, n) split into contiguous chunks of at least `grain`
+/// items, on the pool. Returns when every chunk is done. Safe to call from one thread at a time
+/// per pool; nested calls from inside a worker run serially.
+void mcl_parallel_for(long n, long grain, void (*fn)(void *ctx, long begin, long end), void *ctx);
+
+// MARK: - GEMM
+
+/// C[M,N] = alpha * op(A) * op(B) + beta * C, row-major. op(A) is A (M x K, lda >= K) when
+/// transA == 0, else A^T with A stored K x M (lda >= M). Likewise op(B): K x N (ldb >= N) or
+/// B^T with B stored N x K (ldb >= K). beta == 0 ignores the old contents of C (NaN-safe).
+void mcl_s_gemm(int transA, int transB, long M, long N, long K, float alpha, const float *A, long lda,
+                const float *B, long ldb, float beta, float *C, long ldc);
+void mcl_d_gemm(int transA, int transB, long M, long N, long K, double alpha, const double *A, long lda,
+                const double *B, long ldb, double beta, double *C, long ldc);
+
+// MARK: - Elementwise
+
+/// Unary operations on n elements: y[i] = op(x[i]). y may alias x.
+typedef enum {
+    MCL_NEG = 0, MCL_EXP, MCL_LOG, MCL_TANH, MCL_SIGMOID, MCL_SIN, MCL_COS, MCL_SQRT,
+    MCL_ABS, MCL_RELU, MCL_SOFTPLUS, MCL_SQUARE, MCL_RECIPROCAL, MCL_STEP /* x > 0 ? 1 : 0 */,
+    MCL_SIGN, MCL_ISFINITE /* 1 if finite else 0 */
+} mcl_unary_op;
+void mcl_s_unary(int op, const float *x, float *y, long n);
+void mcl_d_unary(int op, const double *x, double *y, long n);
+
+/// Binary operations with broadcasting. `shape` has `ndim` (<= 8) output extents; `astride`
+/// and `bstride` give each operand's element stride per output axis (0 on broadcast axes).
+/// The output is dense with that shape.
+typedef enum {
+    MCL_ADD = 0, MCL_SUB, MCL_MUL, MCL_DIV, MCL_MAX, MCL_MIN, MCL_POW /* real pow */,
+    MCL_GREATER /* a > b ? 1 : 0 */
+} mcl_binary_op;
+void mcl_s_binary(int op, const float *a, const long *astride, const float *b, const long *bstride,
+                  float *y, const long *shape, int ndim);
+void mcl_d_binary(int op, const double *a, const long *astride, const double *b, const long *bstride,
+                  double *y, const long *shape, int ndim);
+
+/// y[i] = a * x[i] + b * y[i] (b == 0 ignores the old y).
+void mcl_s_axpby(long n, float a, const float *x, float b, float *y);
+void mcl_d_axpby(long n, double a, const double *x, double b, double *y);
+
+/// y[i] = x[i] * s + t.
+void mcl_s_scale_shift(long n, const float *x, float s, float t, float *y);
+void mcl_d_scale_shift(long n, const double *x, double s, double t, double *y);
+
+/// Integer power y = x^p for p >= 0 (p == 0 gives 1, also at x == 0).
+void mcl_s_powi(const float *x, int p, float *y, long n);
+void mcl_d_powi(const double *x, int p, double *y, long n);
+
+// MARK: - Reductions and layout
+
+/// x viewed as [outer, mid, inner]: y[o, i] = sum over m of x[o, m, i].
+void mcl_s_reduce_sum(const float *x, long outer, long mid, long inner, float *y);
+void mcl_d_reduce_sum(const double *x, long outer, long mid, long inner, double *y);
+/// y[o, i] = max over m of x[o, m, i]; if idx != NULL, idx[o, i] = the first m that attains it.
+void mcl_s_reduce_max(const float *x, long outer, long mid, long inner, float *y, int64_t *idx);
+void mcl_d_reduce_max(const double *x, long outer, long mid, long inner, double *y, int64_t *idx);
+
+/// General axis permutation: y = transpose(x, perm). x has `ndim` (<= 8) extents `shape`;
+/// y's shape is shape[perm[k]].
+void mcl_s_permute(const float *x, const long *shape, const int *perm, int ndim, float *y);
+void mcl_d_permute(const double *x, const long *shape, const int *perm, int ndim, double *y);
+
+// MARK: - Convolution and pooling (NHWC)
+
+/// im2col for NHWC input x[N,H,W,C] and a KH x KW window with strides (SH, SW), zero padding
+/// (PH top, PW left; bottom/right implied by OH, OW): cols[N*OH*OW, KH*KW*C], column index
+/// (kh*KW + kw)*C + c. A kernel stored [KH,KW,C,F] then gives y = cols @ kernel as [N,OH,OW,F].
+void mcl_s_im2col(const float *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                  long PH, long PW, long OH, long OW, float *cols);
+void mcl_d_im2col(const double *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                  long PH, long PW, long OH, long OW, double *cols);
+/// The adjoint of im2col: dx[N,H,W,C] = sum of cols scattered back (dx is overwritten).
+void mcl_s_col2im(const float *cols, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                  long PH, long PW, long OH, long OW, float *dx);
+void mcl_d_col2im(const double *cols, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                  long PH, long PW, long OH, long OW, double *dx);
+
+/// Max pooling NHWC, window KH x KW, strides SH, SW, no padding: y[N,OH,OW,C] and argmax[N,OH,OW,C]
+/// holding the flat index into x of the chosen element (first maximum in window order).
+void mcl_s_maxpool2d(const float *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long OH, long OW, float *y, int64_t *argmax);
+void mcl_d_maxpool2d(const double *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long OH, long OW, double *y, int64_t *argmax);
+/// y[i] = x[idx[i]] for i < n (gather), and its adjoint dx[idx[i]] += dy[i] (dx not cleared).
+void mcl_s_gather(const float *x, const int64_t *idx, long n, float *y);
+void mcl_d_gather(const double *x, const int64_t *idx, long n, double *y);
+void mcl_s_scatter_add(const float *dy, const int64_t *idx, long n, float *dx);
+void mcl_d_scatter_add(const double *dy, const int64_t *idx, long n, double *dx);
+/// Average pooling NHWC (no padding) and its adjoint (dx overwritten).
+void mcl_s_avgpool2d(const float *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long OH, long OW, float *y);
+void mcl_d_avgpool2d(const double *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long OH, long OW, double *y);
+void mcl_s_avgpool2d_backward(const float *dy, long N, long H, long W, long C, long KH, long KW, long SH,
+                              long SW, long OH, long OW, float *dx);
+void mcl_d_avgpool2d_backward(const double *dy, long N, long H, long W, long C, long KH, long KW, long SH,
+                              long SW, long OH, long OW, double *dx);
+
+// MARK: - Taylor-mode (jet) kernels
+//
+// A jet of order K with D directions over n elements: the primal x0[n] and the normalised Taylor
+// coefficients xs[(k-1)*D*n + d*n + i] for k = 1..K (coefficient k is the k-th derivative along
+// the direction divided by k!). The primal is shared by all directions. Each kernel writes the
+// jet of y = f(x) in the same layout (y0[n], ys[K*D*n]); outputs never alias inputs.
+typedef enum {
+    MCL_JET_EXP = 0, MCL_JET_LOG, MCL_JET_TANH, MCL_JET_SIGMOID, MCL_JET_SIN, MCL_JET_COS,
+    MCL_JET_SOFTPLUS, MCL_JET_SQRT, MCL_JET_RECIPROCAL
+} mcl_jet_op;
+void mcl_s_jet_unary(int op, const float *x0, const float *xs, long n, long D, int K, float *y0, float *ys);
+void mcl_d_jet_unary(int op, const double *x0, const double *xs, long n, long D, int K, double *y0,
+                     double *ys);
+/// Cauchy product of two jets in the layout above: y_k = sum_{j=0..k} a_j b_{k-j}.
+/// Either operand may be broadcast against the other only as a whole (both have n elements).
+void mcl_s_jet_mul(const float *a0, const float *as, const float *b0, const float *bs, long n, long D,
+                   int K, float *y0, float *ys);
+void mcl_d_jet_mul(const double *a0, const double *as, const double *b0, const double *bs, long n, long D,
+                   int K, double *y0, double *ys);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
