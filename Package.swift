@@ -33,7 +33,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CMaclaurinKernelsTests", dependencies: ["CMaclaurinKernels"]),
         .testTarget(name: "MaclaurinTensorTests", dependencies: ["MaclaurinTensor"]),
-        .testTarget(name: "MaclaurinAutodiffTests", dependencies: ["MaclaurinAutodiff"]),
+        .testTarget(name: "MaclaurinAutodiffTests", dependencies: ["MaclaurinNN"], exclude: ["Fixtures"]),
         .testTarget(name: "MaclaurinNNTests", dependencies: ["MaclaurinNN"]),
         .testTarget(name: "MaclaurinDataTests", dependencies: ["MaclaurinData"]),
         .testTarget(name: "MaclaurinTrainTests", dependencies: ["MaclaurinTrain"]),

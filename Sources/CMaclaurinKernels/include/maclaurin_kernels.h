@@ -32,6 +32,10 @@ void mcl_set_num_threads(int n);
 /// per pool; nested calls from inside a worker run serially.
 void mcl_parallel_for(long n, long grain, void (*fn)(void *ctx, long begin, long end), void *ctx);
 
+/// Raises glibc's mmap and trim thresholds once, so that large, short-lived tensor buffers are
+/// reused from the heap instead of being mapped and unmapped on every step (allocator.c).
+void mcl_configure_allocator(void);
+
 // MARK: - GEMM
 
 /// C[M,N] = alpha * op(A) * op(B) + beta * C, row-major. op(A) is A (M x K, lda >= K) when
