@@ -23,10 +23,12 @@ let package = Package(
         .target(name: "Maclaurin", dependencies: [
             "MaclaurinTensor", "MaclaurinAutodiff", "MaclaurinNN", "MaclaurinData", "MaclaurinTrain",
         ]),
+        /// The side-by-side benchmark workloads (see Benchmarks/README.md).
+        .target(name: "MaclaurinBenchmarks", dependencies: ["Maclaurin"]),
 
         // MARK: Command-line tool
         .executableTarget(name: "maclaurin", dependencies: [
-            "Maclaurin",
+            "Maclaurin", "MaclaurinBenchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -84,8 +84,7 @@ public enum ModelJSON {
         out.reserveCapacity(shape.reduce(1, *))
         func walk(_ v: Any, _ axis: Int) throws {
             if axis == shape.count {
-                guard let n = v as? NSNumber, !(v is Bool) else { throw ModelError("\"\(field)\" holds a non-number") }
-                let d = n.doubleValue
+                guard let d = number(v) else { throw ModelError("\"\(field)\" holds a non-number") }
                 guard d.isFinite else { throw ModelError("\"\(field)\" holds a non-finite number") }
                 out.append(Scalar(d)); return
             }
@@ -96,6 +95,16 @@ public enum ModelJSON {
         }
         try walk(value, 0)
         return Tensor(shape: shape, scalars: out)
+    }
+
+    /// A JSON number as Double (integers included; booleans are not numbers).
+    public static func number(_ v: Any) -> Double? {
+        // On Linux every JSON number is an NSNumber that also casts to Bool; JSON booleans are a
+        // distinct NSNumber subclass, recognised by name.
+        if String(describing: type(of: v)).contains("Boolean") || v is Swift.Bool && !(v is NSNumber) { return nil }
+        if let d = v as? Double { return d }
+        if let i = v as? Int { return Double(i) }
+        return nil
     }
 
     static func describe(_ error: Error) -> String {
