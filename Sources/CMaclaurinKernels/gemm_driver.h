@@ -24,26 +24,46 @@ typedef struct {
     T *bpack;
 } P(gemm_job);
 
+/// Packs a panel of w (<= W) vectors into kc rows of W values, zero-padded past w:
+/// dst[k * W + c] = src[k * ld + c] when `rows` (the vectors run along src's rows), else
+/// src[c * ld + k] (they run down its columns: a transposing copy). Inlined with constant W.
+static inline __attribute__((always_inline)) void P(pack_panel_w)(T *restrict dst, const T *restrict src,
+                                                                  long ld, long kc, long w, int rows,
+                                                                  const long W) {
+    if (w == W) {
+        if (rows)
+            for (long k = 0; k < kc; k++)
+                for (long c = 0; c < W; c++) dst[k * W + c] = src[k * ld + c];
+        else
+            for (long k = 0; k < kc; k++)
+                for (long c = 0; c < W; c++) dst[k * W + c] = src[c * ld + k];
+        return;
+    }
+    for (long k = 0; k < kc; k++) {
+        for (long c = 0; c < w; c++) dst[k * W + c] = rows ? src[k * ld + c] : src[c * ld + k];
+        for (long c = w; c < W; c++) dst[k * W + c] = 0;
+    }
+}
+
+/// pack_panel_w for the register-tile widths in use, with W a compile-time constant.
+static void P(pack_panel)(T *restrict dst, const T *restrict src, long ld, long kc, long w, int rows, long W) {
+    switch (W) {
+    case 4: P(pack_panel_w)(dst, src, ld, kc, w, rows, 4); break;
+    case 6: P(pack_panel_w)(dst, src, ld, kc, w, rows, 6); break;
+    case 8: P(pack_panel_w)(dst, src, ld, kc, w, rows, 8); break;
+    case 16: P(pack_panel_w)(dst, src, ld, kc, w, rows, 16); break;
+    default: P(pack_panel_w)(dst, src, ld, kc, w, rows, W); break;
+    }
+}
+
 /// Packs B panels [p0, p1) of the current block: panel p holds op(B)[pc:pc+kc, j:j+nr] for
 /// j = jc + p * nr as kc rows of nr values, zero-padded past column N.
 static void P(pack_b)(const P(gemm_job) * g, long p0, long p1) {
     const long NR = g->kp->nr, kc = g->kc;
     for (long p = p0; p < p1; p++) {
         long j = g->jc + p * NR, nr = g->N - j < NR ? g->N - j : NR;
-        T *dst = g->bpack + p * kc * NR;
-        if (!g->tb) {
-            const T *src = g->B + g->pc * g->ldb + j;
-            for (long k = 0; k < kc; k++, src += g->ldb, dst += NR) {
-                for (long c = 0; c < nr; c++) dst[c] = src[c];
-                for (long c = nr; c < NR; c++) dst[c] = 0;
-            }
-        } else {
-            const T *src = g->B + j * g->ldb + g->pc;
-            for (long c = 0; c < nr; c++)
-                for (long k = 0; k < kc; k++) dst[k * NR + c] = src[c * g->ldb + k];
-            for (long c = nr; c < NR; c++)
-                for (long k = 0; k < kc; k++) dst[k * NR + c] = 0;
-        }
+        const T *src = g->tb ? g->B + j * g->ldb + g->pc : g->B + g->pc * g->ldb + j;
+        P(pack_panel)(g->bpack + p * kc * NR, src, g->ldb, kc, nr, !g->tb, NR);
     }
 }
 
@@ -56,17 +76,8 @@ static void P(pack_a)(const P(gemm_job) * g, long i0, long mc, T *dst) {
     const long MR = g->kp->mr, kc = g->kc;
     for (long q = 0; q < mc; q += MR, dst += MR * kc) {
         long mr = mc - q < MR ? mc - q : MR, i = i0 + q;
-        if (!g->ta) {
-            const T *src = g->A + i * g->lda + g->pc;
-            for (long r = 0; r < mr; r++)
-                for (long k = 0; k < kc; k++) dst[k * MR + r] = src[r * g->lda + k];
-        } else {
-            const T *src = g->A + g->pc * g->lda + i;
-            for (long k = 0; k < kc; k++)
-                for (long r = 0; r < mr; r++) dst[k * MR + r] = src[k * g->lda + r];
-        }
-        for (long r = mr; r < MR; r++)
-            for (long k = 0; k < kc; k++) dst[k * MR + r] = 0;
+        const T *src = g->ta ? g->A + g->pc * g->lda + i : g->A + i * g->lda + g->pc;
+        P(pack_panel)(dst, src, g->lda, kc, mr, g->ta, MR);
     }
 }
 
@@ -85,6 +96,23 @@ static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, 
         for (long j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
 }
 
+/// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1): A comes
+/// from the packed block `abuf`, or in place (the partial last panel from `edge`).
+static inline void P(micro_tile)(const P(gemm_job) * g, const T *abuf, const T *edge, long ic, long ir,
+                                 long mc, long jr, long n1) {
+    const long MR = g->kp->mr, NR = g->kp->nr, kc = g->kc;
+    long mr = mc - ir < MR ? mc - ir : MR, nr = n1 - jr < NR ? n1 - jr : NR, i = ic + ir;
+    const T *a, *b = g->bpack + (jr - g->jc) / NR * kc * NR;
+    long rsa = 1, csa = MR;
+    if (abuf) a = abuf + ir * kc;
+    else if (mr < MR) a = edge;
+    else if (!g->ta) a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;
+    else a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;
+    T *c = g->C + i * g->ldc + jr;
+    if (mr == MR && nr == NR) g->kp->kernel(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
+    else P(edge_tile)(g, a, rsa, csa, b, c, mr, nr);
+}
+
 /// Computes C rows [m0, m1) x columns [n0, n1) of the current block (m0 a multiple of mr,
 /// n0 - jc a multiple of nr). Returns 0 if a scratch buffer could not be allocated.
 static int P(macro_kernel)(const P(gemm_job) * g, long m0, long m1, long n0, long n1) {
@@ -94,30 +122,20 @@ static int P(macro_kernel)(const P(gemm_job) * g, long m0, long m1, long n0, lon
     if (g->pack_a) abuf = mcl_thread_buffer(0, sizeof(T) * (size_t)(mc_max * kc));
     else edge = mcl_thread_buffer(2, sizeof(T) * (size_t)(MR * kc));
     if (abuf == NULL && edge == NULL) return 0;
+    // When the whole packed B block fits in L1, keep it there and walk A once (rows outer);
+    // otherwise keep one B panel in L1 and stream the A block from L2 (columns outer).
+    const int rows_outer = (size_t)(kc * g->nc) * sizeof(T) <= 16384;
     for (long ic = m0; ic < m1; ic += mc_max) {
         long mc = m1 - ic < mc_max ? m1 - ic : mc_max;
         long full_rows = mc / MR * MR;  // rows in complete micro-panels
-        if (g->pack_a) {
-            P(pack_a)(g, ic, mc, abuf);
-        } else if (full_rows < mc) {
-            // Reading A in place would run past row M: pack the last partial panel.
-            P(pack_a)(g, ic + full_rows, mc - full_rows, edge);
-        }
-        for (long jr = n0; jr < n1; jr += NR) {
-            long nr = n1 - jr < NR ? n1 - jr : NR;
-            const T *bp = g->bpack + (jr - g->jc) / NR * kc * NR;
-            for (long ir = 0; ir < mc; ir += MR) {
-                long mr = mc - ir < MR ? mc - ir : MR, i = ic + ir;
-                const T *a;
-                long rsa = 1, csa = MR;
-                if (g->pack_a) a = abuf + ir * kc;
-                else if (mr < MR) a = edge;
-                else if (!g->ta) a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;
-                else a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;
-                T *c = g->C + i * g->ldc + jr;
-                if (mr == MR && nr == NR) g->kp->kernel(kc, a, rsa, csa, bp, c, g->ldc, g->alpha, g->beta_k);
-                else P(edge_tile)(g, a, rsa, csa, bp, c, mr, nr);
-            }
+        if (abuf) P(pack_a)(g, ic, mc, abuf);
+        else if (full_rows < mc) P(pack_a)(g, ic + full_rows, mc - full_rows, edge);  // A ends inside it
+        if (rows_outer) {
+            for (long ir = 0; ir < mc; ir += MR)
+                for (long jr = n0; jr < n1; jr += NR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
+        } else {
+            for (long jr = n0; jr < n1; jr += NR)
+                for (long ir = 0; ir < mc; ir += MR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
         }
     }
     return 1;
@@ -156,15 +174,15 @@ static void P(compute_task)(void *ctx, long begin, long end) {
     }
 }
 
-/// Chooses the task grid gm x gn = nt for an mp x np panel grid, minimising the largest task
-/// (ties favour splitting M, which does not repeat A packing).
+/// Chooses the task grid gm x gn = nt for an mp x np panel grid, minimising the largest task.
+/// Splitting N makes several tasks read (and pack) the same A rows, so it costs 1/8 extra.
 static void P(choose_grid)(long nt, long mp, long np, long *gm, long *gn) {
-    long best = -1;
+    double best = -1;
     *gm = 1, *gn = 1;
     for (long m = nt; m >= 1; m--) {
         if (nt % m != 0) continue;
         long n = nt / m;
-        long cost = ((mp + m - 1) / m) * ((np + n - 1) / n);
+        double cost = (double)((mp + m - 1) / m) * (double)((np + n - 1) / n) * (n > 1 ? 1.125 : 1.0);
         if (best < 0 || cost < best) best = cost, *gm = m, *gn = n;
     }
 }
@@ -178,7 +196,8 @@ static void P(gemm_blocked)(const P(gemm_params) * kp, int ta, int tb, long M, l
     const long MR = kp->mr, NR = kp->nr;
     // Read A in place when its blocks are reused by few B panels (packing would not pay off).
     g.pack_a = N > 4 * NR;
-    long npc = (K + kp->kc - 1) / kp->kc;
+    long kc_max = kp->kc + kp->kc / 4;  // allow 25% over kc rather than a thin extra slice
+    long npc = (K + kc_max - 1) / kc_max;
     long kc_step = (K + npc - 1) / npc;  // balanced K slices
     long nc_max = N < kp->nc ? (N + NR - 1) / NR * NR : kp->nc;
     g.bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(kc_step * nc_max));
