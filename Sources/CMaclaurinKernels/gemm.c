@@ -44,8 +44,12 @@ static long gemm_threads(long M, long N, long K) {
         }                                                                                              \
         const mcl_##PFX##_gemm_params *kp = &mcl_##PFX##_gemm_portable_params;                         \
         SELECT_AVX2(PFX)                                                                               \
+        long nt = gemm_threads(M, N, K);                                                               \
+        if ((M == 1 || N == 1) &&                                                                      \
+            mcl_##PFX##_gemv(kp, transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) \
+            return;                                                                                    \
         mcl_##PFX##_gemm_blocked(kp, transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta,   \
-                                 C, ldc, gemm_threads(M, N, K));                                       \
+                                 C, ldc, nt);                                                          \
     }
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -102,9 +102,38 @@ TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, c
     else d_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
 }
 
+// The matrix-vector kernels, compiled for AVX2 + FMA.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#define T float
+#define LANES 16
+#define NAME(x) s_##x##_avx2
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+
+#define T double
+#define LANES 8
+#define NAME(x) d_##x##_avx2
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
 // Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1; an
 // mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
-const mcl_s_gemm_params mcl_s_gemm_avx2_params = {MR, S_NR, 144, 256, 4080, s_kernel_avx2};
-const mcl_d_gemm_params mcl_d_gemm_avx2_params = {MR, D_NR, 72, 256, 4080, d_kernel_avx2};
+const mcl_s_gemm_params mcl_s_gemm_avx2_params = {MR, S_NR, 144, 256, 4080, s_kernel_avx2, s_dot_rows_avx2, s_axpy_rows_avx2};
+const mcl_d_gemm_params mcl_d_gemm_avx2_params = {MR, D_NR, 72, 256, 4080, d_kernel_avx2, d_dot_rows_avx2, d_axpy_rows_avx2};
 
 #endif

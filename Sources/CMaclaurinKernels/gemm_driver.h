@@ -217,3 +217,56 @@ static void P(gemm_blocked)(const P(gemm_params) * kp, int ta, int tb, long M, l
         }
     }
 }
+
+// MARK: - Matrix-vector products (M == 1 or N == 1)
+
+typedef struct {
+    P(gemv_kernel) kernel;  // dot_rows or axpy_rows
+    int dot;                // 1: dot_rows over rows of X, 0: axpy_rows over columns of X
+    long len, ldx, ldc;     // reduction length, X's row stride, output stride in C
+    const T *X, *v;         // matrix and contiguous vector
+    T *s, *C;               // raw sums (contiguous) and output
+    T alpha, beta;
+} P(gemv_job);
+
+/// mcl_parallel_for body: outputs [begin, end): raw sums, then C = alpha * s + beta * C.
+static void P(gemv_task)(void *ctx, long begin, long end) {
+    const P(gemv_job) *g = ctx;
+    if (g->dot) g->kernel(end - begin, g->len, g->X + begin * g->ldx, g->ldx, g->v, g->s + begin);
+    else g->kernel(g->len, end - begin, g->X + begin, g->ldx, g->v, g->s + begin);
+    for (long o = begin; o < end; o++) {
+        T *c = g->C + o * g->ldc;
+        *c = g->beta == 0 ? g->alpha * g->s[o] : g->alpha * g->s[o] + g->beta * *c;
+    }
+}
+
+/// C = alpha * op(A) op(B) + beta * C when M == 1 or N == 1 (K >= 1, alpha != 0): the
+/// single row or column of C is a vector-matrix product computed with the kernels of `kp`.
+/// Returns 0 if scratch memory could not be allocated.
+static int P(gemv)(const P(gemm_params) * kp, int ta, int tb, long M, long N, long K, T alpha, const T *A,
+                   long lda, const T *B, long ldb, T beta, T *C, long ldc, long nt) {
+    P(gemv_job) g = {.len = K, .alpha = alpha, .beta = beta, .C = C};
+    const T *vec;
+    long inc, nout;
+    if (N == 1) {  // C[:, 0] = op(A) x with x = op(B)[:, 0]
+        vec = B, inc = tb ? 1 : ldb, nout = M, g.ldc = ldc;
+        g.dot = !ta, g.X = A, g.ldx = lda;
+    } else {  // C[0, :] = a op(B) with a = op(A)[0, :]
+        vec = A, inc = ta ? lda : 1, nout = N, g.ldc = 1;
+        g.dot = tb, g.X = B, g.ldx = ldb;
+    }
+    g.kernel = g.dot ? kp->dot_rows : kp->axpy_rows;
+    T *buf = mcl_thread_buffer(3, sizeof(T) * (size_t)(K + nout));
+    if (buf == NULL) return 0;
+    g.s = buf;
+    if (inc == 1) {
+        g.v = vec;
+    } else {
+        T *v = buf + nout;
+        for (long k = 0; k < K; k++) v[k] = vec[k * inc];
+        g.v = v;
+    }
+    if (nt > 1) mcl_parallel_for(nout, 64, P(gemv_task), &g);
+    else P(gemv_task)(&g, 0, nout);
+    return 1;
+}

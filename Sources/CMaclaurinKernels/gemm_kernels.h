@@ -14,15 +14,22 @@ typedef void (*mcl_s_ukernel)(long kc, const float *a, long rsa, long csa, const
 typedef void (*mcl_d_ukernel)(long kc, const double *a, long rsa, long csa, const double *b, double *c,
                               long ldc, double alpha, double beta);
 
-/// A micro-kernel with its register tile (mr x nr) and cache blocking: mc (a multiple of mr)
+/// Matrix-vector kernels (see gemv_template.h): dot_rows computes s[i] = sum_k X[i*ldx+k] v[k]
+/// for i < rows; axpy_rows computes s[j] = sum_k v[k] X[k*ldx+j] for j < cols (k < len).
+typedef void (*mcl_s_gemv_kernel)(long, long, const float *, long, const float *, float *);
+typedef void (*mcl_d_gemv_kernel)(long, long, const double *, long, const double *, double *);
+
+/// A micro-kernel with its register tile (mr x nr), cache blocking and matrix-vector kernels: mc (a multiple of mr)
 /// rows of A and kc depth per packed A block, nc (a multiple of nr) columns per packed B block.
 typedef struct {
     int mr, nr, mc, kc, nc;
     mcl_s_ukernel kernel;
+    mcl_s_gemv_kernel dot_rows, axpy_rows;
 } mcl_s_gemm_params;
 typedef struct {
     int mr, nr, mc, kc, nc;
     mcl_d_ukernel kernel;
+    mcl_d_gemv_kernel dot_rows, axpy_rows;
 } mcl_d_gemm_params;
 
 /// Largest mr * nr of any kernel (sizes the driver's edge-tile buffer).

@@ -31,5 +31,23 @@
 DEFINE_PORTABLE_KERNEL(s_kernel_portable, float, S_MR, S_NR)
 DEFINE_PORTABLE_KERNEL(d_kernel_portable, double, D_MR, D_NR)
 
-const mcl_s_gemm_params mcl_s_gemm_portable_params = {S_MR, S_NR, 128, 256, 4096, s_kernel_portable};
-const mcl_d_gemm_params mcl_d_gemm_portable_params = {D_MR, D_NR, 64, 256, 2048, d_kernel_portable};
+#define T float
+#define LANES 16
+#define NAME(x) s_##x##_portable
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+
+#define T double
+#define LANES 8
+#define NAME(x) d_##x##_portable
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+
+const mcl_s_gemm_params mcl_s_gemm_portable_params = {S_MR, S_NR, 128, 256, 4096, s_kernel_portable,
+                                                          s_dot_rows_portable, s_axpy_rows_portable};
+const mcl_d_gemm_params mcl_d_gemm_portable_params = {D_MR, D_NR, 64, 256, 2048, d_kernel_portable,
+                                                          d_dot_rows_portable, d_axpy_rows_portable};
