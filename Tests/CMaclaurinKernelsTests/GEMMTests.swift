@@ -153,7 +153,8 @@ final class GEMMTests: XCTestCase {
     /// blocks and row blocks, with ragged edges), checked on sampled elements.
     func runLargeShapes<T: GEMMScalar>(_: T.Type) {
         var rng = SplitMix64(state: 3)
-        let shapes = [(301, 4200, 37), (1000, 70, 600), (7, 300, 1100), (600, 33, 5), (150, 150, 513)]
+        let shapes = [(301, 4200, 37), (1000, 70, 600), (7, 300, 1100), (600, 33, 5), (150, 150, 513),
+                      (1, 5000, 300), (3000, 1, 200), (1, 2000, 1), (2, 1100, 400)]
         for (s, (m, n, k)) in shapes.enumerated() {
             GEMMCase<T>(m: m, n: n, k: k, transA: s & 1 != 0, transB: s & 2 != 0, alpha: 1.5, beta: s & 1 == 0 ? 0 : -1,
                         pad: 3, rng: &rng).verify(samples: 300, rng: &rng)
@@ -162,8 +163,8 @@ final class GEMMTests: XCTestCase {
 
     func testFloatSmallGrid() { runSmallGrid(Float.self) }
     func testDoubleSmallGrid() { runSmallGrid(Double.self) }
-    func testFloatRandomShapes() { runRandomShapes(Float.self, count: 250) }
-    func testDoubleRandomShapes() { runRandomShapes(Double.self, count: 250) }
+    func testFloatRandomShapes() { runRandomShapes(Float.self, count: 800) }
+    func testDoubleRandomShapes() { runRandomShapes(Double.self, count: 800) }
     func testFloatLargeShapes() { runLargeShapes(Float.self) }
     func testDoubleLargeShapes() { runLargeShapes(Double.self) }
 
@@ -197,7 +198,8 @@ final class GEMMTests: XCTestCase {
     /// Results must be bit-identical whatever the thread count.
     func runThreadInvariance<T: GEMMScalar>(_: T.Type) {
         var rng = SplitMix64(state: 5)
-        let shapes = [(257, 257, 257), (1000, 64, 64), (64, 32, 288), (5, 2000, 300), (3, 33, 700), (130, 4100, 20)]
+        let shapes = [(257, 257, 257), (1000, 64, 64), (64, 32, 288), (5, 2000, 300), (3, 33, 700), (130, 4100, 20),
+                      (1, 3000, 257), (2500, 1, 100), (1, 1500, 33), (700, 1, 1000)]
         for (s, (m, n, k)) in shapes.enumerated() {
             let g = GEMMCase<T>(m: m, n: n, k: k, transA: s & 1 != 0, transB: s & 2 != 0, alpha: 0.5, beta: 0.25,
                                 pad: 1, rng: &rng)
