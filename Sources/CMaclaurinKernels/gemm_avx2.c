@@ -1,0 +1,139 @@
+// gemm_avx2.c: AVX2 + FMA GEMM micro-kernels: 6 x 16 for float, 6 x 8 for double. Each keeps
+// the 6 x 2 tile of 256-bit accumulators in registers (12 of the 16 ymm registers), loads two
+// vectors of the packed B panel and broadcasts one A element per row per k.
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#include "gemm_kernels.h"
+
+#define TARGET __attribute__((target("avx2,fma")))
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+#define MR 6
+#define S_NR 16
+#define D_NR 8
+
+/// The float tile C[6 x 16] = alpha * A(6 x kc) B(kc x 16) + beta * C (see gemm_kernels.h).
+/// Inlined into a packed-A and a general-stride instantiation.
+TARGET ALWAYS_INLINE void s_tile(long kc, const float *a, long rsa, long csa, const float *b, float *c,
+                                 long ldc, float alpha, float beta) {
+    __m256 acc[MR][2];
+    for (int i = 0; i < MR; i++) {
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + S_NR - 1), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (long k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        for (int i = 0; i < MR; i++) {
+            __m256 x = _mm256_broadcast_ss(a + i * rsa);
+            acc[i][0] = _mm256_fmadd_ps(x, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(x, b1, acc[i][1]);
+        }
+        a += csa;
+        b += S_NR;
+    }
+    __m256 va = _mm256_set1_ps(alpha);
+    if (beta == 0) {
+        for (int i = 0; i < MR; i++) {
+            _mm256_storeu_ps(c + i * ldc, _mm256_mul_ps(va, acc[i][0]));
+            _mm256_storeu_ps(c + i * ldc + 8, _mm256_mul_ps(va, acc[i][1]));
+        }
+    } else {
+        __m256 vb = _mm256_set1_ps(beta);
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc;
+            _mm256_storeu_ps(ci, _mm256_fmadd_ps(va, acc[i][0], _mm256_mul_ps(vb, _mm256_loadu_ps(ci))));
+            _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8))));
+        }
+    }
+}
+
+/// Float micro-kernel: dispatches to the packed-A (constant strides) or strided instantiation.
+TARGET static void s_kernel_avx2(long kc, const float *a, long rsa, long csa, const float *b, float *c,
+                                 long ldc, float alpha, float beta) {
+    if (rsa == 1 && csa == MR) s_tile(kc, a, 1, MR, b, c, ldc, alpha, beta);
+    else s_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
+}
+
+/// The double tile C[6 x 8] = alpha * A(6 x kc) B(kc x 8) + beta * C (see gemm_kernels.h).
+TARGET ALWAYS_INLINE void d_tile(long kc, const double *a, long rsa, long csa, const double *b, double *c,
+                                 long ldc, double alpha, double beta) {
+    __m256d acc[MR][2];
+    for (int i = 0; i < MR; i++) {
+        acc[i][0] = _mm256_setzero_pd();
+        acc[i][1] = _mm256_setzero_pd();
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + D_NR - 1), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (long k = 0; k < kc; k++) {
+        __m256d b0 = _mm256_load_pd(b), b1 = _mm256_load_pd(b + 4);
+        for (int i = 0; i < MR; i++) {
+            __m256d x = _mm256_broadcast_sd(a + i * rsa);
+            acc[i][0] = _mm256_fmadd_pd(x, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_pd(x, b1, acc[i][1]);
+        }
+        a += csa;
+        b += D_NR;
+    }
+    __m256d va = _mm256_set1_pd(alpha);
+    if (beta == 0) {
+        for (int i = 0; i < MR; i++) {
+            _mm256_storeu_pd(c + i * ldc, _mm256_mul_pd(va, acc[i][0]));
+            _mm256_storeu_pd(c + i * ldc + 4, _mm256_mul_pd(va, acc[i][1]));
+        }
+    } else {
+        __m256d vb = _mm256_set1_pd(beta);
+        for (int i = 0; i < MR; i++) {
+            double *ci = c + i * ldc;
+            _mm256_storeu_pd(ci, _mm256_fmadd_pd(va, acc[i][0], _mm256_mul_pd(vb, _mm256_loadu_pd(ci))));
+            _mm256_storeu_pd(ci + 4, _mm256_fmadd_pd(va, acc[i][1], _mm256_mul_pd(vb, _mm256_loadu_pd(ci + 4))));
+        }
+    }
+}
+
+/// Double micro-kernel: dispatches to the packed-A or strided instantiation.
+TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, const double *b, double *c,
+                                 long ldc, double alpha, double beta) {
+    if (rsa == 1 && csa == MR) d_tile(kc, a, 1, MR, b, c, ldc, alpha, beta);
+    else d_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
+}
+
+// The matrix-vector kernels, compiled for AVX2 + FMA.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#define T float
+#define LANES 16
+#define NAME(x) s_##x##_avx2
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+
+#define T double
+#define LANES 8
+#define NAME(x) d_##x##_avx2
+#include "gemv_template.h"
+#undef T
+#undef LANES
+#undef NAME
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+// Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1; an
+// mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
+const mcl_s_gemm_params mcl_s_gemm_avx2_params = {MR, S_NR, 144, 256, 4080, s_kernel_avx2, s_dot_rows_avx2, s_axpy_rows_avx2};
+const mcl_d_gemm_params mcl_d_gemm_avx2_params = {MR, D_NR, 72, 256, 4080, d_kernel_avx2, d_dot_rows_avx2, d_axpy_rows_avx2};
+
+#endif

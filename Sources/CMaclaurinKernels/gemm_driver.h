@@ -1,0 +1,272 @@
+// gemm_driver.h: the blocked GEMM driver, written once for both element types. gemm.c
+// includes it with T (element type) and P(name) (prefixing names with mcl_s_ / mcl_d_) defined.
+//
+// Loop nest (GotoBLAS/BLIS): for each nc-wide column block of C (jc) and kc-deep slice of K
+// (pc), B[pc:pc+kc, jc:jc+nc] is packed into nr-wide panels (in parallel when large); then the
+// M x nc block of C is split into a grid of gm x gn tasks run by mcl_parallel_for. A task walks
+// its rows in mc-row blocks (packing A into mr-row panels, or reading A in place for narrow
+// problems), then nr-wide B panels (held in L1), then mr-row micro-tiles.
+//
+// Every C element is computed by one task: its products are accumulated in increasing k within
+// each kc slice by the micro-kernel and added to C slice after slice. The slicing depends only
+// on (M, N, K), never on the thread count, so results are identical for any number of threads.
+
+typedef struct {
+    const P(gemm_params) * kp;
+    int ta, tb, pack_a;
+    long M, N, K, lda, ldb, ldc;
+    T alpha, beta;
+    const T *A, *B;
+    T *C;
+    // The current (jc, pc) block, its packed B and its task grid.
+    long jc, nc, pc, kc, gm, gn;
+    T beta_k;  // beta for the first K slice, 1 afterwards
+    T *bpack;
+} P(gemm_job);
+
+/// Packs a panel of w (<= W) vectors into kc rows of W values, zero-padded past w:
+/// dst[k * W + c] = src[k * ld + c] when `rows` (the vectors run along src's rows), else
+/// src[c * ld + k] (they run down its columns: a transposing copy). Inlined with constant W.
+static inline __attribute__((always_inline)) void P(pack_panel_w)(T *restrict dst, const T *restrict src,
+                                                                  long ld, long kc, long w, int rows,
+                                                                  const long W) {
+    if (w == W) {
+        if (rows)
+            for (long k = 0; k < kc; k++)
+                for (long c = 0; c < W; c++) dst[k * W + c] = src[k * ld + c];
+        else
+            for (long k = 0; k < kc; k++)
+                for (long c = 0; c < W; c++) dst[k * W + c] = src[c * ld + k];
+        return;
+    }
+    for (long k = 0; k < kc; k++) {
+        for (long c = 0; c < w; c++) dst[k * W + c] = rows ? src[k * ld + c] : src[c * ld + k];
+        for (long c = w; c < W; c++) dst[k * W + c] = 0;
+    }
+}
+
+/// pack_panel_w for the register-tile widths in use, with W a compile-time constant.
+static void P(pack_panel)(T *restrict dst, const T *restrict src, long ld, long kc, long w, int rows, long W) {
+    switch (W) {
+    case 4: P(pack_panel_w)(dst, src, ld, kc, w, rows, 4); break;
+    case 6: P(pack_panel_w)(dst, src, ld, kc, w, rows, 6); break;
+    case 8: P(pack_panel_w)(dst, src, ld, kc, w, rows, 8); break;
+    case 16: P(pack_panel_w)(dst, src, ld, kc, w, rows, 16); break;
+    default: P(pack_panel_w)(dst, src, ld, kc, w, rows, W); break;
+    }
+}
+
+/// Packs B panels [p0, p1) of the current block: panel p holds op(B)[pc:pc+kc, j:j+nr] for
+/// j = jc + p * nr as kc rows of nr values, zero-padded past column N.
+static void P(pack_b)(const P(gemm_job) * g, long p0, long p1) {
+    const long NR = g->kp->nr, kc = g->kc;
+    for (long p = p0; p < p1; p++) {
+        long j = g->jc + p * NR, nr = g->N - j < NR ? g->N - j : NR;
+        const T *src = g->tb ? g->B + j * g->ldb + g->pc : g->B + g->pc * g->ldb + j;
+        P(pack_panel)(g->bpack + p * kc * NR, src, g->ldb, kc, nr, !g->tb, NR);
+    }
+}
+
+/// mcl_parallel_for body: packs B panels [begin, end).
+static void P(pack_b_task)(void *ctx, long begin, long end) { P(pack_b)((const P(gemm_job) *)ctx, begin, end); }
+
+/// Packs op(A)[i0:i0+mc, pc:pc+kc] into mr-row panels: panel q holds, for each k, the mr values
+/// of rows i0 + q*mr ..., zero-padded past row i0 + mc.
+static void P(pack_a)(const P(gemm_job) * g, long i0, long mc, T *dst) {
+    const long MR = g->kp->mr, kc = g->kc;
+    for (long q = 0; q < mc; q += MR, dst += MR * kc) {
+        long mr = mc - q < MR ? mc - q : MR, i = i0 + q;
+        const T *src = g->ta ? g->A + g->pc * g->lda + i : g->A + i * g->lda + g->pc;
+        P(pack_panel)(dst, src, g->lda, kc, mr, g->ta, MR);
+    }
+}
+
+/// Runs the micro-kernel on a partial mr x nr tile through a full-size scratch tile, so the
+/// arithmetic is the same as for full tiles.
+static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, const T *b, T *c, long mr,
+                         long nr) {
+    const long NR = g->kp->nr;
+    _Alignas(64) T tile[MCL_GEMM_MAX_TILE];
+    for (long i = 0; i < g->kp->mr * NR; i++) tile[i] = 0;
+    if (g->beta_k != 0)
+        for (long i = 0; i < mr; i++)
+            for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
+    g->kp->kernel(g->kc, a, rsa, csa, b, tile, NR, g->alpha, g->beta_k);
+    for (long i = 0; i < mr; i++)
+        for (long j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+}
+
+/// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1): A comes
+/// from the packed block `abuf`, or in place (the partial last panel from `edge`).
+static inline void P(micro_tile)(const P(gemm_job) * g, const T *abuf, const T *edge, long ic, long ir,
+                                 long mc, long jr, long n1) {
+    const long MR = g->kp->mr, NR = g->kp->nr, kc = g->kc;
+    long mr = mc - ir < MR ? mc - ir : MR, nr = n1 - jr < NR ? n1 - jr : NR, i = ic + ir;
+    const T *a, *b = g->bpack + (jr - g->jc) / NR * kc * NR;
+    long rsa = 1, csa = MR;
+    if (abuf) a = abuf + ir * kc;
+    else if (mr < MR) a = edge;
+    else if (!g->ta) a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;
+    else a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;
+    T *c = g->C + i * g->ldc + jr;
+    if (mr == MR && nr == NR) g->kp->kernel(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
+    else P(edge_tile)(g, a, rsa, csa, b, c, mr, nr);
+}
+
+/// Computes C rows [m0, m1) x columns [n0, n1) of the current block (m0 a multiple of mr,
+/// n0 - jc a multiple of nr). Returns 0 if a scratch buffer could not be allocated.
+static int P(macro_kernel)(const P(gemm_job) * g, long m0, long m1, long n0, long n1) {
+    const long MR = g->kp->mr, NR = g->kp->nr, kc = g->kc;
+    const long mc_max = g->kp->mc;
+    T *abuf = NULL, *edge = NULL;
+    if (g->pack_a) abuf = mcl_thread_buffer(0, sizeof(T) * (size_t)(mc_max * kc));
+    else edge = mcl_thread_buffer(2, sizeof(T) * (size_t)(MR * kc));
+    if (abuf == NULL && edge == NULL) return 0;
+    // When the whole packed B block fits in L1, keep it there and walk A once (rows outer);
+    // otherwise keep one B panel in L1 and stream the A block from L2 (columns outer).
+    const int rows_outer = (size_t)(kc * g->nc) * sizeof(T) <= 16384;
+    for (long ic = m0; ic < m1; ic += mc_max) {
+        long mc = m1 - ic < mc_max ? m1 - ic : mc_max;
+        long full_rows = mc / MR * MR;  // rows in complete micro-panels
+        if (abuf) P(pack_a)(g, ic, mc, abuf);
+        else if (full_rows < mc) P(pack_a)(g, ic + full_rows, mc - full_rows, edge);  // A ends inside it
+        if (rows_outer) {
+            for (long ir = 0; ir < mc; ir += MR)
+                for (long jr = n0; jr < n1; jr += NR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
+        } else {
+            for (long jr = n0; jr < n1; jr += NR)
+                for (long ir = 0; ir < mc; ir += MR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
+        }
+    }
+    return 1;
+}
+
+/// Plain triple loop (increasing k), used only if scratch memory cannot be allocated.
+static void P(gemm_fallback)(const P(gemm_job) * g, long m0, long m1, long n0, long n1) {
+    for (long i = m0; i < m1; i++)
+        for (long j = n0; j < n1; j++) {
+            T s = 0;
+            for (long k = g->pc; k < g->pc + g->kc; k++) {
+                T a = g->ta ? g->A[k * g->lda + i] : g->A[i * g->lda + k];
+                T b = g->tb ? g->B[j * g->ldb + k] : g->B[k * g->ldb + j];
+                s += a * b;
+            }
+            T *c = g->C + i * g->ldc + j;
+            *c = g->beta_k == 0 ? g->alpha * s : g->alpha * s + g->beta_k * *c;
+        }
+}
+
+/// mcl_parallel_for body: runs tasks [begin, end) of the gm x gn grid. Task t covers the
+/// (t / gn)-th of gm near-equal ranges of mr-row panels and the (t % gn)-th of gn ranges of
+/// the block's nr-column panels.
+static void P(compute_task)(void *ctx, long begin, long end) {
+    const P(gemm_job) *g = ctx;
+    const long MR = g->kp->mr, NR = g->kp->nr;
+    const long mp = (g->M + MR - 1) / MR, np = (g->nc + NR - 1) / NR;
+    for (long t = begin; t < end; t++) {
+        long ti = t / g->gn, tj = t % g->gn;
+        long m0 = mp * ti / g->gm * MR, m1 = mp * (ti + 1) / g->gm * MR;
+        long n0 = g->jc + np * tj / g->gn * NR, n1 = g->jc + np * (tj + 1) / g->gn * NR;
+        if (m1 > g->M) m1 = g->M;
+        if (n1 > g->jc + g->nc) n1 = g->jc + g->nc;
+        if (m0 >= m1 || n0 >= n1) continue;
+        if (g->bpack == NULL || !P(macro_kernel)(g, m0, m1, n0, n1)) P(gemm_fallback)(g, m0, m1, n0, n1);
+    }
+}
+
+/// Chooses the task grid gm x gn = nt for an mp x np panel grid, minimising the largest task.
+/// Splitting N makes several tasks read (and pack) the same A rows, so it costs 1/8 extra.
+static void P(choose_grid)(long nt, long mp, long np, long *gm, long *gn) {
+    double best = -1;
+    *gm = 1, *gn = 1;
+    for (long m = nt; m >= 1; m--) {
+        if (nt % m != 0) continue;
+        long n = nt / m;
+        double cost = (double)((mp + m - 1) / m) * (double)((np + n - 1) / n) * (n > 1 ? 1.125 : 1.0);
+        if (best < 0 || cost < best) best = cost, *gm = m, *gn = n;
+    }
+}
+
+/// C = alpha * op(A) op(B) + beta * C for M, N, K >= 1 and alpha != 0 with the kernel `kp`,
+/// using up to `nt` threads.
+static void P(gemm_blocked)(const P(gemm_params) * kp, int ta, int tb, long M, long N, long K, T alpha,
+                            const T *A, long lda, const T *B, long ldb, T beta, T *C, long ldc, long nt) {
+    P(gemm_job) g = {.kp = kp, .ta = ta, .tb = tb, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
+                     .ldc = ldc, .alpha = alpha, .beta = beta, .A = A, .B = B, .C = C};
+    const long MR = kp->mr, NR = kp->nr;
+    // Read A in place when its blocks are reused by few B panels (packing would not pay off).
+    g.pack_a = N > 4 * NR;
+    long kc_max = kp->kc + kp->kc / 4;  // allow 25% over kc rather than a thin extra slice
+    long npc = (K + kc_max - 1) / kc_max;
+    long kc_step = (K + npc - 1) / npc;  // balanced K slices
+    long nc_max = N < kp->nc ? (N + NR - 1) / NR * NR : kp->nc;
+    g.bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(kc_step * nc_max));
+    for (g.jc = 0; g.jc < N; g.jc += kp->nc) {
+        g.nc = N - g.jc < kp->nc ? N - g.jc : kp->nc;
+        long np = (g.nc + NR - 1) / NR;
+        P(choose_grid)(nt, (M + MR - 1) / MR, np, &g.gm, &g.gn);
+        for (g.pc = 0; g.pc < K; g.pc += kc_step) {
+            g.kc = K - g.pc < kc_step ? K - g.pc : kc_step;
+            g.beta_k = g.pc == 0 ? beta : 1;
+            if (g.bpack != NULL) {
+                if (nt > 1 && g.kc * g.nc >= 32768) mcl_parallel_for(np, 1, P(pack_b_task), &g);
+                else P(pack_b)(&g, 0, np);
+            }
+            if (g.gm * g.gn > 1) mcl_parallel_for(g.gm * g.gn, 1, P(compute_task), &g);
+            else P(compute_task)(&g, 0, 1);
+        }
+    }
+}
+
+// MARK: - Matrix-vector products (M == 1 or N == 1)
+
+typedef struct {
+    P(gemv_kernel) kernel;  // dot_rows or axpy_rows
+    int dot;                // 1: dot_rows over rows of X, 0: axpy_rows over columns of X
+    long len, ldx, ldc;     // reduction length, X's row stride, output stride in C
+    const T *X, *v;         // matrix and contiguous vector
+    T *s, *C;               // raw sums (contiguous) and output
+    T alpha, beta;
+} P(gemv_job);
+
+/// mcl_parallel_for body: outputs [begin, end): raw sums, then C = alpha * s + beta * C.
+static void P(gemv_task)(void *ctx, long begin, long end) {
+    const P(gemv_job) *g = ctx;
+    if (g->dot) g->kernel(end - begin, g->len, g->X + begin * g->ldx, g->ldx, g->v, g->s + begin);
+    else g->kernel(g->len, end - begin, g->X + begin, g->ldx, g->v, g->s + begin);
+    for (long o = begin; o < end; o++) {
+        T *c = g->C + o * g->ldc;
+        *c = g->beta == 0 ? g->alpha * g->s[o] : g->alpha * g->s[o] + g->beta * *c;
+    }
+}
+
+/// C = alpha * op(A) op(B) + beta * C when M == 1 or N == 1 (K >= 1, alpha != 0): the
+/// single row or column of C is a vector-matrix product computed with the kernels of `kp`.
+/// Returns 0 if scratch memory could not be allocated.
+static int P(gemv)(const P(gemm_params) * kp, int ta, int tb, long M, long N, long K, T alpha, const T *A,
+                   long lda, const T *B, long ldb, T beta, T *C, long ldc, long nt) {
+    P(gemv_job) g = {.len = K, .alpha = alpha, .beta = beta, .C = C};
+    const T *vec;
+    long inc, nout;
+    if (N == 1) {  // C[:, 0] = op(A) x with x = op(B)[:, 0]
+        vec = B, inc = tb ? 1 : ldb, nout = M, g.ldc = ldc;
+        g.dot = !ta, g.X = A, g.ldx = lda;
+    } else {  // C[0, :] = a op(B) with a = op(A)[0, :]
+        vec = A, inc = ta ? lda : 1, nout = N, g.ldc = 1;
+        g.dot = tb, g.X = B, g.ldx = ldb;
+    }
+    g.kernel = g.dot ? kp->dot_rows : kp->axpy_rows;
+    T *buf = mcl_thread_buffer(3, sizeof(T) * (size_t)(K + nout));
+    if (buf == NULL) return 0;
+    g.s = buf;
+    if (inc == 1) {
+        g.v = vec;
+    } else {
+        T *v = buf + nout;
+        for (long k = 0; k < K; k++) v[k] = vec[k * inc];
+        g.v = v;
+    }
+    if (nt > 1) mcl_parallel_for(nout, 64, P(gemv_task), &g);
+    else P(gemv_task)(&g, 0, nout);
+    return 1;
+}
