@@ -31,7 +31,7 @@ extension DifferentiableFunction {
     }
 
     /// The value `[B, m]` and the Jacobian `[B, m, n]` (J[b, i, j] = d y_i / d x_j) at each point.
-    public func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode = .automatic)
+    func blockValueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode)
         -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>) {
         Self.checkPoints(x)
         let (b, n) = (x.shape[0], x.shape[1])
@@ -66,7 +66,7 @@ extension DifferentiableFunction {
 
     /// The Hessian of every output at each point, `[B, m, n, n]`, by forward-over-reverse: a reverse
     /// pass over order-1 jets in the n input directions.
-    public func hessian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
+    func blockHessian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         Self.checkPoints(x)
         let (b, n) = (x.shape[0], x.shape[1])
         let v = Var(variable: Jet(primal: x, directions: Self.unitDirections(points: b, inputs: n), order: 1))
@@ -85,7 +85,7 @@ extension DifferentiableFunction {
 
     /// The Laplacian (trace of the Hessian) of every output, `[B, m]`, from order-2 jets in the n
     /// unit directions (no Hessian is formed): sum_d d^2/dt^2 f(x + t e_d).
-    public func laplacian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
+    func blockLaplacian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         Self.checkPoints(x)
         let (b, n) = (x.shape[0], x.shape[1])
         let y = self(Jet(primal: x, directions: Self.unitDirections(points: b, inputs: n), order: 2))
@@ -94,11 +94,7 @@ extension DifferentiableFunction {
 
     /// d^k/dt^k f(x + t v) at t = 0 for k = 0...order, `[B, m, order + 1]` (entry 0 is the value;
     /// not divided by k!). `direction` is one vector `[n]` for every point, or `[B, n]`.
-    public func directionalDerivatives(at x: Tensor<Scalar>, direction: Tensor<Scalar>, order: Int) -> Tensor<Scalar> {
-        Self.checkPoints(x)
-        precondition(order >= 1, "order must be >= 1")
-        let v = direction.rank == 1 ? direction.broadcast(to: x.shape) : direction
-        precondition(v.shape == x.shape, "direction \(direction.shape) does not fit points \(x.shape)")
+    func blockDirectionalDerivatives(at x: Tensor<Scalar>, direction v: Tensor<Scalar>, order: Int) -> Tensor<Scalar> {
         let y = self(Jet(primal: x, directions: v.reshaped(to: [1] + x.shape), order: order))
         let parts = (0...order).map { k -> Tensor<Scalar> in
             (k == 0 ? y.primal : y.derivative(k).reshaped(to: y.shape)).reshaped(to: y.shape + [1])
