@@ -84,7 +84,7 @@ public enum ModelJSON {
         out.reserveCapacity(shape.reduce(1, *))
         func walk(_ v: Any, _ axis: Int) throws {
             if axis == shape.count {
-                guard let n = v as? NSNumber, !(v is Bool) else { throw ModelError("\"\(field)\" holds a non-number") }
+                guard let n = v as? NSNumber, !isBoolean(v) else { throw ModelError("\"\(field)\" holds a non-number") }
                 let d = n.doubleValue
                 guard d.isFinite else { throw ModelError("\"\(field)\" holds a non-finite number") }
                 out.append(Scalar(d)); return
@@ -96,6 +96,13 @@ public enum ModelJSON {
         }
         try walk(value, 0)
         return Tensor(shape: shape, scalars: out)
+    }
+
+    /// True for JSON `true`/`false`. (`v is Bool` cannot tell: on Linux it is also true for the
+    /// numbers 0 and 1, which bridge to Bool.)
+    static func isBoolean(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return v is Bool }
+        return String(cString: n.objCType) == "c"
     }
 
     static func describe(_ error: Error) -> String {
