@@ -24,7 +24,7 @@ public enum ModelJSON {
     /// Parses a model from JSON bytes.
     public static func decode<Scalar: TensorScalar>(_ data: Data, seed: UInt64 = 0) throws -> Sequential<Scalar> {
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+        do { object = try JSONDecoder().decode(JSONTree.self, from: data).value } catch {
             throw ModelError("not valid JSON (\(Self.describe(error)))")
         }
         guard let root = object as? [String: Any] else { throw ModelError("the top level must be a JSON object") }
@@ -106,8 +106,41 @@ public enum ModelJSON {
     }
 
     static func describe(_ error: Error) -> String {
+        if case let DecodingError.dataCorrupted(context) = error {
+            return context.debugDescription + (context.underlyingError.map { ": " + describe($0) } ?? "")
+        }
         let ns = error as NSError
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+    }
+}
+
+/// A parsed JSON document as Foundation-style values (`[String: Any]`, `[Any]`, `String`, `Bool`,
+/// `NSNumber`, `NSNull`).
+///
+/// Read with `JSONDecoder`, whose number parsing is correctly rounded: `JSONSerialization` on
+/// Linux misreads about half of all 17-digit doubles by an ulp or two, so weights would not
+/// survive a save/load round trip bit for bit.
+struct JSONTree: Decodable {
+    let value: Any
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        // Numbers first: they are by far the most common values in a model file.
+        if let d = try? c.decode(Double.self) {
+            value = NSNumber(value: d)
+        } else if let a = try? c.decode([JSONTree].self) {
+            value = a.map(\.value)
+        } else if let o = try? c.decode([String: JSONTree].self) {
+            value = o.mapValues(\.value)
+        } else if let b = try? c.decode(Bool.self) {
+            value = b
+        } else if let s = try? c.decode(String.self) {
+            value = s
+        } else if c.decodeNil() {
+            value = NSNull()
+        } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value")
+        }
     }
 }
 
