@@ -182,6 +182,10 @@ public enum LayerRegistry {
         case "activation":
             return ActivationLayer<Scalar>(try Activation(named: spec["activation"] as? String ?? "linear"), name: name)
         default:
+            if let layer: any Layer<Scalar> = try makeExtended(type.lowercased(), LayerSpec(fields: spec),
+                                                               inputShape: inputShape, generator: &generator) {
+                return layer
+            }
             throw ModelError("unknown layer type '\(type)'")
         }
     }
