@@ -37,7 +37,9 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     public var bias: Tensor<Scalar>?
     /// Vertical and horizontal step of the window.
     public var strides: (height: Int, width: Int)
+    /// `.same` or `.valid`.
     public var padding: Padding
+    /// Applied after the bias.
     public var activation: Activation
     public var kind: String { "conv2d" }
 
@@ -73,10 +75,13 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
         self.padding = padding; self.activation = activation; self.name = name
     }
 
+    /// F, the number of output channels.
     public var filters: Int { kernel.shape[3] }
+    /// C, the channel count of the input.
     public var inputChannels: Int { kernel.shape[2] }
     /// The window `(height, width)`.
     public var kernelSize: (height: Int, width: Int) { (kernel.shape[0], kernel.shape[1]) }
+    /// Whether a per-filter bias is added.
     public var useBias: Bool { bias != nil }
 
     public var parameters: [Tensor<Scalar>] {

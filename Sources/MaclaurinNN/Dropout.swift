@@ -10,6 +10,7 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
     public var rate: Double
     public var kind: String { "dropout" }
 
+    /// - Parameter rate: the drop probability, in [0, 1).
     public init(rate: Double, name: String = "") {
         precondition(rate >= 0 && rate < 1, "dropout: rate must be in [0, 1), got \(rate)")
         self.rate = rate; self.name = name

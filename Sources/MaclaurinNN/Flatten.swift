@@ -4,6 +4,7 @@ public struct Flatten<Scalar: TensorScalar>: Layer {
     public var name: String
     public var kind: String { "flatten" }
 
+    /// A flatten layer (no parameters).
     public init(name: String = "") { self.name = name }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { [inputShape.reduce(1, *)] }

@@ -14,8 +14,11 @@ public struct NonFiniteReport: Equatable, CustomStringConvertible, Sendable {
     public let step: Int
     /// Index of the layer in the model (-1 for the input).
     public let layerIndex: Int
+    /// The layer's name ("input" for the input batch).
     public let layerName: String
+    /// The layer's kind ("taylor_expansion", ...).
     public let layerKind: String
+    /// Where in the layer the value was found.
     public let source: Source
 
     public var description: String {

@@ -11,7 +11,9 @@ public struct PolynomialDense<Scalar: TensorScalar>: Layer {
     public var kernel: Tensor<Scalar>
     /// `[units]`.
     public var bias: Tensor<Scalar>
+    /// Applied after the bias.
     public var activation: Activation
+    /// How x is bounded to z before the powers are taken.
     public let bounding: InputBounding
     /// The learnable bounding scale `[inputSize]` (learnable tanh bounding only).
     public var scale: Tensor<Scalar>?
@@ -40,8 +42,11 @@ public struct PolynomialDense<Scalar: TensorScalar>: Layer {
         self.bounding = bounding; self.scale = scale; self.name = name
     }
 
+    /// The highest power n.
     public var order: Int { kernel.shape[0] }
+    /// The extent of the input's last axis.
     public var inputSize: Int { kernel.shape[1] }
+    /// The number of outputs.
     public var units: Int { kernel.shape[2] }
 
     /// W_k `[inputSize, units]`, the weights of the k-th power (1 <= k <= order).

@@ -6,6 +6,7 @@ public struct Softmax<Scalar: TensorScalar>: Layer {
     public var name: String
     public var kind: String { "softmax" }
 
+    /// A softmax layer (no parameters).
     public init(name: String = "") { self.name = name }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }

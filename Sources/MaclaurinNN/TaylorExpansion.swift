@@ -58,8 +58,11 @@ public struct TaylorExpansion<Scalar: TensorScalar>: Layer {
     public let order: Int
     /// The number of units (extent of the input's last axis).
     public let units: Int
+    /// How the coefficients are stored: `[a, w]` (cumulative) or `[c]` (collapsed).
     public let parameterization: TaylorParameterization
+    /// The basis P_p the coefficients refer to.
     public let basis: PolynomialBasis
+    /// How x is bounded to z before expansion.
     public let bounding: InputBounding
     /// `[a, w]` or `[c]`, then the bounding scale if it is learnable.
     var weights: [Tensor<Scalar>]
