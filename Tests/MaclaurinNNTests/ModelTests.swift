@@ -49,6 +49,7 @@ final class ModelTests: XCTestCase {
             Parallel<Double>.residual([
                 Conv2D<Double>(inputChannels: 3, filters: 3, kernelSize: (3, 3), padding: .same, useBias: false, generator: &g),
                 TaylorExpansion<Double>(units: 3, order: 2, basis: .chebyshev, bounding: .tanh(scale: 1, learnable: false)),
+                Parallel<Double>(branches: [[PolynomialDense<Double>(inputSize: 3, units: 3, order: 2, generator: &g)], []]),
             ]),
             MaxPool2D<Double>(poolSize: (2, 2), strides: (2, 1)),
             AvgPool2D<Double>(poolSize: (1, 2)),
@@ -181,6 +182,15 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.firstNonFinite(input: x, step: 13)?.source, .parameter("a"))
         XCTAssertFalse(model.parametersAreFinite)
         XCTAssertEqual(model.firstNonFinite(input: x * .infinity, step: 14)?.source, .input)
+    }
+
+    func testMLPBuilder() throws {
+        let mlp = try Models.mlp(sizes: [2, 16, 8, 1], activation: .sigmoid, outputActivation: .linear, seed: 3, as: Double.self)
+        XCTAssertEqual(mlp.parameterCount, (2 * 16 + 16) + (16 * 8 + 8) + (8 + 1))
+        XCTAssertEqual(mlp.layers.compactMap { ($0 as? Dense<Double>)?.activation }, [.sigmoid, .sigmoid, .linear])
+        let again = try Models.mlp(sizes: [2, 16, 8, 1], activation: .sigmoid, seed: 3, as: Double.self)
+        XCTAssertTrue(zip(mlp.parameters, again.parameters).allSatisfy { $0.isIdentical(to: $1) }, "seeded")
+        XCTAssertThrowsError(try Models.mlp(sizes: [3], as: Double.self))
     }
 
     func testSequentialAddAndRows() throws {
