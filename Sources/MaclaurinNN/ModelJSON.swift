@@ -24,7 +24,7 @@ public enum ModelJSON {
     /// Parses a model from JSON bytes.
     public static func decode<Scalar: TensorScalar>(_ data: Data, seed: UInt64 = 0) throws -> Sequential<Scalar> {
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+        do { object = try JSONDecoder().decode(JSONTree.self, from: data).value } catch {
             throw ModelError("not valid JSON (\(Self.describe(error)))")
         }
         guard let root = object as? [String: Any] else { throw ModelError("the top level must be a JSON object") }
@@ -84,7 +84,8 @@ public enum ModelJSON {
         out.reserveCapacity(shape.reduce(1, *))
         func walk(_ v: Any, _ axis: Int) throws {
             if axis == shape.count {
-                guard let d = number(v) else { throw ModelError("\"\(field)\" holds a non-number") }
+                guard let n = v as? NSNumber, !isBoolean(v) else { throw ModelError("\"\(field)\" holds a non-number") }
+                let d = n.doubleValue
                 guard d.isFinite else { throw ModelError("\"\(field)\" holds a non-finite number") }
                 out.append(Scalar(d)); return
             }
@@ -97,19 +98,49 @@ public enum ModelJSON {
         return Tensor(shape: shape, scalars: out)
     }
 
-    /// A JSON number as Double (integers included; booleans are not numbers).
-    public static func number(_ v: Any) -> Double? {
-        // On Linux every JSON number is an NSNumber that also casts to Bool; JSON booleans are a
-        // distinct NSNumber subclass, recognised by name.
-        if String(describing: type(of: v)).contains("Boolean") || v is Swift.Bool && !(v is NSNumber) { return nil }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        return nil
+    /// True for JSON `true`/`false`. (`v is Bool` cannot tell: on Linux it is also true for the
+    /// numbers 0 and 1, which bridge to Bool.)
+    static func isBoolean(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return v is Bool }
+        return String(cString: n.objCType) == "c"
     }
 
     static func describe(_ error: Error) -> String {
+        if case let DecodingError.dataCorrupted(context) = error {
+            return context.debugDescription + (context.underlyingError.map { ": " + describe($0) } ?? "")
+        }
         let ns = error as NSError
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+    }
+}
+
+/// A parsed JSON document as Foundation-style values (`[String: Any]`, `[Any]`, `String`, `Bool`,
+/// `NSNumber`, `NSNull`).
+///
+/// Read with `JSONDecoder`, whose number parsing is correctly rounded: `JSONSerialization` on
+/// Linux misreads about half of all 17-digit doubles by an ulp or two, so weights would not
+/// survive a save/load round trip bit for bit.
+struct JSONTree: Decodable {
+    let value: Any
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        // Numbers first: they are by far the most common values in a model file.
+        if let d = try? c.decode(Double.self) {
+            value = NSNumber(value: d)
+        } else if let a = try? c.decode([JSONTree].self) {
+            value = a.map(\.value)
+        } else if let o = try? c.decode([String: JSONTree].self) {
+            value = o.mapValues(\.value)
+        } else if let b = try? c.decode(Bool.self) {
+            value = b
+        } else if let s = try? c.decode(String.self) {
+            value = s
+        } else if c.decodeNil() {
+            value = NSNull()
+        } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value")
+        }
     }
 }
 
@@ -151,6 +182,10 @@ public enum LayerRegistry {
         case "activation":
             return ActivationLayer<Scalar>(try Activation(named: spec["activation"] as? String ?? "linear"), name: name)
         default:
+            if let layer: any Layer<Scalar> = try makeExtended(type.lowercased(), LayerSpec(fields: spec),
+                                                               inputShape: inputShape, generator: &generator) {
+                return layer
+            }
             throw ModelError("unknown layer type '\(type)'")
         }
     }

@@ -62,8 +62,27 @@ public struct Sequential<Scalar: TensorScalar>: DifferentiableFunction {
         return h
     }
 
+    /// Appends a layer (named "<kind>_<k>" if unnamed), checking that it fits the current output.
+    public mutating func add(_ layer: any Layer<Scalar>) throws {
+        var layer = layer
+        let used = Set(layers.map(\.name))
+        if layer.name.isEmpty { layer.name = LayerNaming.uniqueName(kind: layer.kind, avoiding: used) }
+        guard !used.contains(layer.name) else { throw ModelError("two layers are named '\(layer.name)'") }
+        _ = try layer.outputShape(for: outputShape)
+        layers.append(layer)
+    }
+
     /// Inference: parameters as constants, dropout off.
+    ///
+    /// Image models also accept points as rows, `[batch, h*w*c]` for input shape `[h, w, c]`
+    /// (reshaped to `[batch, h, w, c]`), so `valueAndJacobian`, `hessian` and the other
+    /// `DifferentiableFunction` methods work on them; outputs of rank > 2 are flattened per row.
     public func callAsFunction<V: TensorAlgebra>(_ x: V) -> V where V.Scalar == Scalar {
-        forward(x, parameters: parameters.map { V(constant: $0) }, context: .inference)
+        var input = x
+        if inputShape.count > 1 && x.rank == 2 && x.shape[1] == inputShape.reduce(1, *) {
+            input = x.reshaped(to: [x.shape[0]] + inputShape)
+        }
+        let y = forward(input, parameters: parameters.map { V(constant: $0) }, context: .inference)
+        return input.rank != x.rank && y.rank > 2 ? y.reshaped(to: [y.shape[0], -1]) : y
     }
 }
