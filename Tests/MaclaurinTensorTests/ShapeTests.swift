@@ -53,6 +53,24 @@ final class ShapeTests: XCTestCase {
         }
     }
 
+    /// Ranks above the kernel's 8 axes are fine when the extra axes have extent 1 (nested jets
+    /// produce such shapes): unit axes move no data.
+    func testTransposedWithManyUnitAxes() {
+        var g = SeededGenerator(seed: 46)
+        let shape = [2, 1, 3, 1, 1, 2, 1, 1, 1, 2, 1, 1]
+        let x = randomTensor(Double.self, shape, -1, 1, &g), xs = doubles(x)
+        for perm in [Array(shape.indices.reversed()), [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10], [3, 4, 0, 6, 7, 8, 2, 1, 11, 10, 5, 9]] {
+            let out = perm.map { shape[$0] }
+            let want = (0..<xs.count).map { i -> Double in
+                let o = Index.unflatten(i, out)
+                var source = [Int](repeating: 0, count: shape.count)
+                for (k, p) in perm.enumerated() { source[p] = o[k] }
+                return xs[Index.flatten(source, shape)]
+            }
+            assertIdentical(x.transposed(permutation: perm), shape: out, want, "transpose rank 12 by \(perm)")
+        }
+    }
+
     func testTransposedFloat() { checkTransposed(Float.self) }
     func testTransposedDouble() { checkTransposed(Double.self) }
 
