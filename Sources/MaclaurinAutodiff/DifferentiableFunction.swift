@@ -76,8 +76,10 @@ extension DifferentiableFunction {
         for i in 0..<m {
             let seed = Jet<Tensor<Scalar>>(constant: Self.oneHotColumn(i, shape: y.shape))
             let g = gradients(of: y, withRespectTo: [v], seed: seed)[0].value
-            // Series [1, D, B, n]: d/dx_d of the gradient row.
-            let h = g.coefficient(1).transposed(permutation: [1, 0, 2])        // [B, D, n]
+            // Series [1, D, B, n]: d/dx_d of the gradient row. A gradient without a series does
+            // not depend on x (linear or piecewise-linear f): its Hessian is zero.
+            let h = g.series == nil ? Tensor(zeros: [b, n, n])
+                : g.coefficient(1).transposed(permutation: [1, 0, 2])        // [B, D, n]
             blocks.append(h.reshaped(to: [b, 1, n, n]))
         }
         return Tensor.concatenate(blocks, axis: 1)

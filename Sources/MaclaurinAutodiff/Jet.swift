@@ -119,20 +119,21 @@ extension Jet {
                 return jet((s / primals[1]).broadcast(to: [k, d] + out))
             }
             let r = Base.taylorElementwise(.reciprocal, primal: primals[1], series: sb, order: k, directions: d)
-            return apply(.multiply, [x[0], Jet(primal: r.primal, series: r.series, order: k, directions: d)])
-        case .exp: return analytic(.exp, x[0])
-        case .log: return analytic(.log, x[0])
-        case .tanh: return analytic(.tanh, x[0])
-        case .sigmoid: return analytic(.sigmoid, x[0])
-        case .sin: return analytic(.sin, x[0])
-        case .cos: return analytic(.cos, x[0])
-        case .sqrt: return analytic(.sqrt, x[0])
-        case .softplus: return analytic(.softplus, x[0])
+            let q = apply(.multiply, [x[0], Jet(primal: r.primal, series: r.series, order: k, directions: d)])
+            return jet(q.series ?? zeroSeries(out, order: k, directions: d))
+        case .exp: return analytic(.exp, x[0], y0)
+        case .log: return analytic(.log, x[0], y0)
+        case .tanh: return analytic(.tanh, x[0], y0)
+        case .sigmoid: return analytic(.sigmoid, x[0], y0)
+        case .sin: return analytic(.sin, x[0], y0)
+        case .cos: return analytic(.cos, x[0], y0)
+        case .sqrt: return analytic(.sqrt, x[0], y0)
+        case .softplus: return analytic(.softplus, x[0], y0)
         case .powInt(let p):
             if p == 0 { return Jet(constantValue: y0) }
             var result = x[0]
             for _ in 1..<p { result = apply(.multiply, [result, x[0]]) }
-            return result
+            return jet(result.series ?? zeroSeries(out, order: k, directions: d))
         case let .matmul(ta, tb):
             return matmulRule(x[0], x[1], y0, transposeA: ta, transposeB: tb, order: k, directions: d)
         case .sum(let axes): return linear(.sum(axes: axes.map { $0 + 2 }), s0)
@@ -163,10 +164,12 @@ extension Jet {
         }
     }
 
-    static func analytic(_ f: AnalyticFunction, _ x: Jet) -> Jet {
-        guard let s = x.series else { return x }  // unreachable: constants are handled before
+    /// The jet of f(x) with primal `y0`, the plain evaluation of f (the recurrence's own primal
+    /// may differ from it in the last place, and a jet's primal must equal the plain value).
+    static func analytic(_ f: AnalyticFunction, _ x: Jet, _ y0: Base) -> Jet {
+        guard let s = x.series else { return Jet(constantValue: y0) }  // unreachable: constants are handled before
         let r = Base.taylorElementwise(f, primal: x.primal, series: s, order: x.order, directions: x.directions)
-        return Jet(primal: r.primal, series: r.series, order: x.order, directions: x.directions)
+        return Jet(primal: y0, series: r.series, order: x.order, directions: x.directions)
     }
 
     /// y = op(A) op(B) on jets: per coefficient when one side is constant, Cauchy product otherwise.

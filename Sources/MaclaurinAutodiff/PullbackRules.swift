@@ -87,7 +87,13 @@ public enum PullbackRules {
                 da = d
             }
             if needed[1] {
-                db = tb ? g.matmul(a, transposeA: true, transposeB: ta) : a.matmul(g, transposeA: !ta)
+                if tb {
+                    // d B = (op(A)^T g)^T = g^T op(A); a shared A is a matrix on the right of the
+                    // stacked rows of g^T (a transposed left operand must be a matrix).
+                    db = a.rank == 2 ? g.transposed().matmul(a, transposeB: ta) : g.matmul(a, transposeA: true, transposeB: ta)
+                } else {
+                    db = a.matmul(g, transposeA: !ta)
+                }
             }
         }
         return [da, db]

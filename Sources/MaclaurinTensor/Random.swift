@@ -50,8 +50,10 @@ extension Tensor {
     public init(randomUniform shape: [Int], low: Scalar = 0, high: Scalar = 1, generator: inout SeededGenerator) {
         self.init(uninitializedShape: shape)
         let span = Double(high - low), lo = Double(low)
+        // Rounding to Scalar can reach `high` (e.g. Float(1 - 2^-30) == 1); keep the interval half-open.
+        let top = Swift.max(low, high.nextDown)
         let n = count
-        withUnsafeMutablePointer { p in for i in 0..<n { p[i] = Scalar(lo + span * generator.nextUnit()) } }
+        withUnsafeMutablePointer { p in for i in 0..<n { p[i] = Swift.min(Scalar(lo + span * generator.nextUnit()), top) } }
     }
 
     /// Normal samples with the given mean and standard deviation.

@@ -17,7 +17,7 @@ extension Tensor {
                 m = shape[1]; lead = [m]
             } else {
                 precondition(shape[rank - 1] == k, "matmul: inner extents differ in \(shape) x \(other.shape) (transposeB: \(transposeB))")
-                m = count / Swift.max(k, 1); lead = Array(shape.dropLast())
+                lead = Array(shape.dropLast()); m = lead.reduce(1, *)
             }
             var y = Tensor(uninitializedShape: lead + [n])
             withUnsafePointer { a in other.withUnsafePointer { b in y.withUnsafeMutablePointer { c in

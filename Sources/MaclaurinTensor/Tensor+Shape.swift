@@ -4,11 +4,20 @@ extension Tensor {
         precondition(permutation.sorted() == Array(0..<rank), "bad permutation \(permutation) for rank \(rank)")
         if permutation == Array(0..<rank) { return self }
         let outShape = permutation.map { shape[$0] }
+        // Axes of extent 1 do not move data: drop them before calling the kernel, which takes at
+        // most 8 axes (nested jets add two unit-heavy axes per level).
+        let live = (0..<rank).filter { shape[$0] != 1 }
+        var position = [Int](repeating: 0, count: rank)
+        for (i, a) in live.enumerated() { position[a] = i }
+        let livePermutation = permutation.filter { shape[$0] != 1 }.map { position[$0] }
+        if livePermutation == Array(0..<live.count) { return reshaped(to: outShape) }
+        precondition(live.count <= 8, "transpose supports at most 8 axes of extent > 1, got shape \(shape)")
         var y = Tensor(uninitializedShape: outShape)
         if count == 0 { return y }
-        let perm = permutation.map { Int32($0) }
+        let liveShape = live.map { shape[$0] }
+        let perm = livePermutation.map { Int32($0) }
         withUnsafePointer { x in y.withUnsafeMutablePointer { yp in
-            Scalar._permute(x, shape, perm, rank, yp)
+            Scalar._permute(x, liveShape, perm, live.count, yp)
         } }
         return y
     }
