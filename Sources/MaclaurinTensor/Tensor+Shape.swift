@@ -111,7 +111,7 @@ extension Tensor {
         precondition(indices.count == outShape.reduce(1, *), "gather: \(indices.count) indices for shape \(outShape)")
         var y = Tensor(uninitializedShape: outShape)
         withUnsafePointer { x in y.withUnsafeMutablePointer { yp in indices.withUnsafeBufferPointer {
-            Scalar._gather(x, $0.baseAddress!, indices.count, yp)
+            if let idx = $0.baseAddress { Scalar._gather(x, idx, indices.count, yp) }
         } } }
         return y
     }
@@ -121,7 +121,7 @@ extension Tensor {
         precondition(indices.count == count, "scatter: \(indices.count) indices for \(count) values")
         var y = Tensor(zeros: outShape)
         withUnsafePointer { x in y.withUnsafeMutablePointer { yp in indices.withUnsafeBufferPointer {
-            Scalar._scatterAdd(x, $0.baseAddress!, indices.count, yp)
+            if let idx = $0.baseAddress { Scalar._scatterAdd(x, idx, indices.count, yp) }
         } } }
         return y
     }

@@ -22,7 +22,7 @@ extension Tensor {
         var y = Tensor(uninitializedShape: outShape)
         var idx = [Int64](repeating: 0, count: y.count)
         withUnsafePointer { x in y.withUnsafeMutablePointer { yp in idx.withUnsafeMutableBufferPointer {
-            Scalar._maxPool(x, g, yp, $0.baseAddress!)
+            if let idx = $0.baseAddress { Scalar._maxPool(x, g, yp, idx) }
         } } }
         return (y, idx)
     }

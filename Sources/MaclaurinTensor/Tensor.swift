@@ -25,7 +25,7 @@ public struct Tensor<Scalar: TensorScalar> {
         precondition(scalars.count == count,
                      "shape \(shape) needs \(count) scalars, got \(scalars.count)")
         scalars.withUnsafeBufferPointer { src in
-            if count > 0 { storage.pointer.update(from: src.baseAddress!, count: count) }
+            if let base = src.baseAddress, count > 0 { storage.pointer.update(from: base, count: count) }
         }
     }
 
