@@ -1,0 +1,247 @@
+// elementwise_tmpl.h: per-type body of elementwise.c. Included with T (element type), SFX(name)
+// (file-local name), PUB(name) (public mcl_s_/mcl_d_ name), M(fn) (libm function for T) and
+// MCLCK_IS_FLOAT defined.
+
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define SFX_SQRT(v) __builtin_elementwise_sqrt(v) /* no errno: vectorisable */
+#else
+#define SFX_SQRT(v) M(sqrt)(v)
+#endif
+
+// MARK: unary
+
+#define UNARY_LOOP(EXPR)                                                                           \
+    for (long i = 0; i < n; i++) {                                                                 \
+        T v = x[i];                                                                                \
+        y[i] = (EXPR);                                                                             \
+    }
+
+/// sigmoid(v) = (v >= 0 ? 1 : e) / (1 + e) with e = exp(-|v|) <= 1: never overflows.
+static inline T SFX(sigmoid1)(T v)
+{
+    T e = M(exp)(-M(fabs)(v));
+    return (v >= 0 ? (T)1 : e) / ((T)1 + e);
+}
+
+/// y[i] = op(x[i]) for i < n; the switch is outside the loops so each loop can be vectorised.
+static void SFX(unary_range)(int op, const T *x, T *y, long n)
+{
+    switch (op) {
+    case MCL_NEG: UNARY_LOOP(-v); break;
+    case MCL_EXP:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_exp_f(x, y, n); break; }
+#endif
+        UNARY_LOOP(M(exp)(v));
+        break;
+    case MCL_LOG: UNARY_LOOP(M(log)(v)); break;
+    case MCL_TANH:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_tanh_f(x, y, n); break; }
+#endif
+        UNARY_LOOP(M(tanh)(v));
+        break;
+    case MCL_SIGMOID:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_sigmoid_f(x, y, n); break; }
+#endif
+        UNARY_LOOP(SFX(sigmoid1)(v));
+        break;
+    case MCL_SIN: UNARY_LOOP(M(sin)(v)); break;
+    case MCL_COS: UNARY_LOOP(M(cos)(v)); break;
+    case MCL_SQRT: UNARY_LOOP(SFX_SQRT(v)); break;
+    case MCL_ABS: UNARY_LOOP(M(fabs)(v)); break;
+    case MCL_RELU: UNARY_LOOP(v > 0 ? v : (v == v ? (T)0 : v)); break; // NaN propagates
+    case MCL_SOFTPLUS:
+        // max(x, 0) + log1p(exp(-|x|)): no overflow for any x; NaN propagates.
+        UNARY_LOOP((v > 0 ? v : (T)0) + M(log1p)(M(exp)(-M(fabs)(v))));
+        break;
+    case MCL_SQUARE: UNARY_LOOP(v * v); break;
+    case MCL_RECIPROCAL: UNARY_LOOP((T)1 / v); break;
+    case MCL_STEP: UNARY_LOOP(v > 0 ? (T)1 : (T)0); break;
+    case MCL_SIGN: UNARY_LOOP(v > 0 ? (T)1 : (v < 0 ? (T)-1 : v)); break; // sign(0) = 0, NaN stays
+    case MCL_ISFINITE: UNARY_LOOP((v - v) == 0 ? (T)1 : (T)0); break;
+    default: break;
+    }
+}
+#undef UNARY_LOOP
+
+typedef struct {
+    int op;
+    const T *x;
+    T *y;
+} SFX(unary_ctx);
+
+static void SFX(unary_task)(void *p, long b, long e)
+{
+    SFX(unary_ctx) *c = p;
+    SFX(unary_range)(c->op, c->x + b, c->y + b, e - b);
+}
+
+/// y[i] = op(x[i]) (mcl_unary_op); y may alias x. Large n is split over threads.
+void PUB(unary)(int op, const T *x, T *y, long n)
+{
+    SFX(unary_ctx) c = {op, x, y};
+    mclck_run(n, unary_is_cheap(op) ? 1L << 16 : 1L << 13, SFX(unary_task), &c);
+}
+
+// MARK: binary with broadcasting
+
+// One row of n outputs, specialised for the stride patterns that vectorise.
+#define BIN_ROW(EXPR)                                                                              \
+    if (as == 1 && bs == 1) {                                                                      \
+        for (long i = 0; i < n; i++) { T u = a[i], v = b[i]; y[i] = (EXPR); }                      \
+    } else if (as == 0 && bs == 1) {                                                               \
+        T u = a[0];                                                                                \
+        for (long i = 0; i < n; i++) { T v = b[i]; y[i] = (EXPR); }                                \
+    } else if (as == 1 && bs == 0) {                                                               \
+        T v = b[0];                                                                                \
+        for (long i = 0; i < n; i++) { T u = a[i]; y[i] = (EXPR); }                                \
+    } else {                                                                                       \
+        for (long i = 0; i < n; i++) { T u = a[i * as], v = b[i * bs]; y[i] = (EXPR); }            \
+    }
+
+/// y[i] = a[i*as] op b[i*bs] for i < n (mcl_binary_op). max/min propagate NaN.
+static void SFX(binary_row)(int op, const T *a, long as, const T *b, long bs, T *y, long n)
+{
+    switch (op) {
+    case MCL_ADD: BIN_ROW(u + v); break;
+    case MCL_SUB: BIN_ROW(u - v); break;
+    case MCL_MUL: BIN_ROW(u * v); break;
+    case MCL_DIV: BIN_ROW(u / v); break;
+    case MCL_MAX: BIN_ROW((u > v || u != u) ? u : v); break;
+    case MCL_MIN: BIN_ROW((u < v || u != u) ? u : v); break;
+    case MCL_POW: BIN_ROW(M(pow)(u, v)); break;
+    case MCL_GREATER: BIN_ROW(u > v ? (T)1 : (T)0); break;
+    default: break;
+    }
+}
+#undef BIN_ROW
+
+typedef struct {
+    int op, nd;
+    const T *a, *b;
+    T *y;
+    long shape[MCLCK_MAXDIM], sa[MCLCK_MAXDIM], sb[MCLCK_MAXDIM];
+} SFX(binary_ctx);
+
+/// Rows [r0, r1) of the coalesced iteration space: all axes but the last are walked with an
+/// odometer whose start is decomposed from r0.
+static void SFX(binary_task)(void *p, long r0, long r1)
+{
+    SFX(binary_ctx) *c = p;
+    int nd = c->nd;
+    long inner = c->shape[nd - 1], idx[MCLCK_MAXDIM], oa = 0, ob = 0, rem = r0;
+    for (int k = nd - 2; k >= 0; k--) {
+        idx[k] = rem % c->shape[k];
+        rem /= c->shape[k];
+        oa += idx[k] * c->sa[k];
+        ob += idx[k] * c->sb[k];
+    }
+    for (long r = r0; r < r1; r++) {
+        SFX(binary_row)(c->op, c->a + oa, c->sa[nd - 1], c->b + ob, c->sb[nd - 1], c->y + r * inner, inner);
+        for (int k = nd - 2; k >= 0; k--) {
+            oa += c->sa[k];
+            ob += c->sb[k];
+            if (++idx[k] < c->shape[k]) break;
+            oa -= idx[k] * c->sa[k];
+            ob -= idx[k] * c->sb[k];
+            idx[k] = 0;
+        }
+    }
+}
+
+/// y (dense, extents shape[0..ndim)) = a op b with per-axis element strides (0 = broadcast).
+/// ndim == 0 means one element; ndim > 8 is outside the contract and computes nothing.
+void PUB(binary)(int op, const T *a, const long *astride, const T *b, const long *bstride, T *y,
+                 const long *shape, int ndim)
+{
+    if (ndim < 0 || ndim > MCLCK_MAXDIM) return;
+    SFX(binary_ctx) c = {.op = op, .a = a, .b = b, .y = y};
+    for (int k = 0; k < ndim; k++) {
+        if (shape[k] <= 0) return;
+        c.shape[k] = shape[k];
+        c.sa[k] = astride[k];
+        c.sb[k] = bstride[k];
+    }
+    c.nd = coalesce_binary(c.shape, c.sa, c.sb, ndim);
+    long inner = c.shape[c.nd - 1], rows = 1;
+    for (int k = 0; k < c.nd - 1; k++) rows *= c.shape[k];
+    long grain = (op == MCL_POW ? 1L << 13 : 1L << 16) / inner;
+    mclck_run(rows, grain < 1 ? 1 : grain, SFX(binary_task), &c);
+}
+
+// MARK: axpby, scale_shift, powi
+
+typedef struct {
+    T a, b;
+    const T *x;
+    T *y;
+    int p;
+} SFX(lin_ctx);
+
+static void SFX(axpby_task)(void *p, long s, long e)
+{
+    SFX(lin_ctx) *c = p;
+    const T a = c->a, b = c->b, *x = c->x;
+    T *y = c->y;
+    if (b == 0)
+        for (long i = s; i < e; i++) y[i] = a * x[i];
+    else
+        for (long i = s; i < e; i++) y[i] = a * x[i] + b * y[i];
+}
+
+/// y[i] = a * x[i] + b * y[i]; b == 0 never reads y.
+void PUB(axpby)(long n, T a, const T *x, T b, T *y)
+{
+    SFX(lin_ctx) c = {a, b, x, y, 0};
+    mclck_run(n, 1L << 16, SFX(axpby_task), &c);
+}
+
+static void SFX(scale_shift_task)(void *p, long s, long e)
+{
+    SFX(lin_ctx) *c = p;
+    const T a = c->a, b = c->b, *x = c->x;
+    T *y = c->y;
+    for (long i = s; i < e; i++) y[i] = x[i] * a + b;
+}
+
+/// y[i] = x[i] * s + t.
+void PUB(scale_shift)(long n, const T *x, T s, T t, T *y)
+{
+    SFX(lin_ctx) c = {s, t, x, y, 0};
+    mclck_run(n, 1L << 16, SFX(scale_shift_task), &c);
+}
+
+/// x^p by binary exponentiation, blocks of 256 elements with the loop over bits outside the loop
+/// over elements (so the latter vectorises). p < 0 (outside the contract) gives 1 / x^|p|.
+static void SFX(powi_task)(void *ctx, long s, long e)
+{
+    SFX(lin_ctx) *c = ctx;
+    const int p = c->p;
+    unsigned long q = p < 0 ? -(unsigned long)(long)p : (unsigned long)p;
+    T base[256], acc[256];
+    for (long i0 = s; i0 < e; i0 += 256) {
+        long m = e - i0 < 256 ? e - i0 : 256;
+        for (long i = 0; i < m; i++) { base[i] = c->x[i0 + i]; acc[i] = 1; }
+        for (unsigned long r = q; r; ) {
+            if (r & 1)
+                for (long i = 0; i < m; i++) acc[i] *= base[i];
+            r >>= 1;
+            if (r)
+                for (long i = 0; i < m; i++) base[i] *= base[i];
+        }
+        if (p < 0)
+            for (long i = 0; i < m; i++) acc[i] = (T)1 / acc[i];
+        for (long i = 0; i < m; i++) c->y[i0 + i] = acc[i];
+    }
+}
+
+/// y[i] = x[i]^p (p == 0 gives 1 for every x, including 0 and NaN). y may alias x.
+void PUB(powi)(const T *x, int p, T *y, long n)
+{
+    SFX(lin_ctx) c = {0, 0, x, y, p};
+    mclck_run(n, 1L << 15, SFX(powi_task), &c);
+}
+
+#undef SFX_SQRT

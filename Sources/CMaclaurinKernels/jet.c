@@ -1,0 +1,130 @@
+// jet.c: Taylor-mode (jet) kernels: mcl_*_jet_unary (exp, log, tanh, sigmoid, sin, cos,
+// softplus, sqrt, reciprocal) and mcl_*_jet_mul (Cauchy product).
+//
+// Layout (see the header): primal x0[n]; normalised coefficients xs[(k-1)*D*n + d*n + i],
+// k = 1..K, for D directions sharing the primal.
+//
+// Method: the O(K^2) recurrences of Griewank & Walther, "Evaluating Derivatives", ch. 13, derived
+// from an ODE satisfied by f (recurrences in jet_tmpl.h). The work is organised as
+//   for each tile of 256 elements:    primal (and auxiliary primal values) computed once
+//     for each direction d:
+//       for each group of 64 bytes of lanes (16 floats / 8 doubles):
+//         load the K coefficients of this lane group (each into a local vector),
+//         run the recurrence on whole vectors (elementwise across lanes),
+//         store the K output coefficients.
+// The coefficients of one lane group live in small local arrays of vectors (stack for K <= 32,
+// heap beyond), so the power-of-two strides between coefficient rows never cause cache-set
+// conflicts, and every lane does exactly the same arithmetic whatever the split over threads.
+// The code is written once (jet_tmpl.h) with GCC vector types and instantiated four times:
+// float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
+// For float on AVX2 the primal of exp/tanh/sigmoid/softplus uses the vector math of
+// vmath_avx2.c; otherwise libm, once per element per call (not per direction).
+#include "ck_internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/// Elements per tile: the primal and auxiliary primal values of a tile sit in local arrays.
+#define MCLCK_JET_TILE 256
+/// Largest K handled with stack arrays; larger K uses one heap allocation per task.
+#define MCLCK_JET_KSTACK 32
+
+/// Arguments of a jet kernel call, shared by every instantiation (pointers untyped).
+typedef struct {
+    int op, K;
+    const void *a0, *as, *b0, *bs;
+    long n, D;
+    void *y0, *ys;
+} jet_ctx;
+
+/// Elements per parallel chunk: about 2^16 multiply-adds of recurrence work, at least a tile.
+static long jet_grain(long D, int K)
+{
+    long work = 4 + D * (2 + (long)K * (K + 1));
+    long g = (1L << 16) / work;
+    return g < MCLCK_JET_TILE ? MCLCK_JET_TILE : g;
+}
+
+#define MCLCK_JET_F32_AVX2 0
+#define TGT
+#define T float
+#define M(fn) fn##f
+#define SFX(name) name##_f_port
+#include "jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef TGT
+
+#define T double
+#define M(fn) fn
+#define TGT
+#define SFX(name) name##_d_port
+#include "jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef TGT
+#undef MCLCK_JET_F32_AVX2
+
+#if MCLCK_X86
+#define TGT MCLCK_AVX2
+#define MCLCK_JET_F32_AVX2 1
+#define T float
+#define M(fn) fn##f
+#define SFX(name) name##_f_avx2
+#include "jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef MCLCK_JET_F32_AVX2
+
+#define MCLCK_JET_F32_AVX2 0
+#define T double
+#define M(fn) fn
+#define SFX(name) name##_d_avx2
+#include "jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef MCLCK_JET_F32_AVX2
+#undef TGT
+#define MCLCK_PICK(name, T) (mclck_use_avx2() ? name##_##T##_avx2 : name##_##T##_port)
+#else
+#define MCLCK_PICK(name, T) name##_##T##_port
+#endif
+
+/// Float jet of y = f(x) (mcl_jet_op) for all K coefficients and D directions.
+void mcl_s_jet_unary(int op, const float *x0, const float *xs, long n, long D, int K, float *y0, float *ys)
+{
+    if (n <= 0 || op < MCL_JET_EXP || op > MCL_JET_RECIPROCAL) return;
+    jet_ctx c = {op, K < 0 ? 0 : K, x0, xs, NULL, NULL, n, D < 0 ? 0 : D, y0, ys};
+    mclck_run(n, jet_grain(c.D, c.K), MCLCK_PICK(jet_unary_task, f), &c);
+}
+
+/// Double jet of y = f(x) (mcl_jet_op) for all K coefficients and D directions.
+void mcl_d_jet_unary(int op, const double *x0, const double *xs, long n, long D, int K, double *y0,
+                     double *ys)
+{
+    if (n <= 0 || op < MCL_JET_EXP || op > MCL_JET_RECIPROCAL) return;
+    jet_ctx c = {op, K < 0 ? 0 : K, x0, xs, NULL, NULL, n, D < 0 ? 0 : D, y0, ys};
+    mclck_run(n, jet_grain(c.D, c.K), MCLCK_PICK(jet_unary_task, d), &c);
+}
+
+/// Float Cauchy product y = a * b of two jets: y_k = sum_{j=0..k} a_j b_{k-j}.
+void mcl_s_jet_mul(const float *a0, const float *as, const float *b0, const float *bs, long n, long D, int K,
+                   float *y0, float *ys)
+{
+    if (n <= 0) return;
+    jet_ctx c = {0, K < 0 ? 0 : K, a0, as, b0, bs, n, D < 0 ? 0 : D, y0, ys};
+    mclck_run(n, jet_grain(c.D, c.K), MCLCK_PICK(jet_mul_task, f), &c);
+}
+
+/// Double Cauchy product y = a * b of two jets: y_k = sum_{j=0..k} a_j b_{k-j}.
+void mcl_d_jet_mul(const double *a0, const double *as, const double *b0, const double *bs, long n, long D,
+                   int K, double *y0, double *ys)
+{
+    if (n <= 0) return;
+    jet_ctx c = {0, K < 0 ? 0 : K, a0, as, b0, bs, n, D < 0 ? 0 : D, y0, ys};
+    mclck_run(n, jet_grain(c.D, c.K), MCLCK_PICK(jet_mul_task, d), &c);
+}
