@@ -25,21 +25,6 @@ extension Double: GEMMScalar {
     }
 }
 
-/// SplitMix64: a small deterministic generator, so failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func symmetric() -> Double { Double(next() >> 11) * 0x1p-52 - 1 }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 /// One GEMM problem: shapes, transposes, scalars and storage with padded leading dimensions.
 struct GEMMCase<T: GEMMScalar> {
     let m, n, k: Int
