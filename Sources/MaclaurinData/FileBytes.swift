@@ -82,7 +82,7 @@ func checkedProduct(_ values: [Int]) -> Int? {
     return product
 }
 
-/// The offset of the first byte that breaks UTF-8 in `bytes`, or nil when all of it is valid UTF-8.
+/// The offset where the first invalid UTF-8 sequence in `bytes` starts, or nil when all of it is valid.
 ///
 /// Rejects overlong forms, surrogates (U+D800...U+DFFF) and code points above U+10FFFF.
 func firstInvalidUTF8Offset<C: RandomAccessCollection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
@@ -104,8 +104,8 @@ func firstInvalidUTF8Offset<C: RandomAccessCollection>(_ bytes: C) -> Int? where
         default: return i - bytes.startIndex
         }
         guard i + length <= end else { return i - bytes.startIndex }
-        guard (low...high).contains(bytes[i + 1]) else { return i + 1 - bytes.startIndex }
-        for k in 2..<length where bytes[i + k] & 0xC0 != 0x80 { return i + k - bytes.startIndex }
+        guard (low...high).contains(bytes[i + 1]) else { return i - bytes.startIndex }
+        for k in 2..<length where bytes[i + k] & 0xC0 != 0x80 { return i - bytes.startIndex }
         i += length
     }
     return nil

@@ -60,9 +60,14 @@ func runPython(_ script: String, _ arguments: [String] = []) -> (status: Int32, 
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// True when `python3` can import all of `modules`.
-func pythonHas(_ modules: String) -> Bool {
-    runPython("import \(modules)")?.status == 0
+/// Runs a Python check that needs `modules` (e.g. "numpy, safetensors"): skips the test when python3
+/// or a module is missing, fails it when the script exits with an error.
+func runPythonCheck(_ script: String, requiring modules: String, _ arguments: [String] = [],
+                    line: UInt = #line) throws {
+    let guarded = "import sys\ntry:\n    import \(modules)\nexcept ImportError:\n    sys.exit(77)\n" + script
+    guard let result = runPython(guarded, arguments) else { throw XCTSkip("python3 is not available") }
+    if result.status == 77 { throw XCTSkip("python3 cannot import \(modules)") }
+    XCTAssertEqual(result.status, 0, result.output, line: line)
 }
 
 /// Little-endian bytes of a value, built independently of the library's writers.
