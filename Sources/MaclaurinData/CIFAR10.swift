@@ -58,16 +58,21 @@ public enum CIFAR10 {
         labels.reserveCapacity(total)
         for (file, size) in zip(files, sizes) where labels.count < total {
             let records = min(size / recordSize, total - labels.count)
-            let data = try FileBytes.read(file, offset: 0, count: records * recordSize)
-            let first = labels.count
-            let badRecord: Int? = data.withUnsafeBytes { raw in
-                images.withUnsafeMutablePointer { out in
-                    decode(raw, records: records, into: out + first * 3072, labels: &labels)
+            // Chunks of 1,024 records (3 MB) keep the read buffer small and reused.
+            for start in stride(from: 0, to: records, by: 1024) {
+                let chunk = min(1024, records - start)
+                let data = try FileBytes.read(file, offset: start * recordSize, count: chunk * recordSize)
+                let first = labels.count
+                let badRecord: Int? = data.withUnsafeBytes { raw in
+                    images.withUnsafeMutablePointer { out in
+                        decode(raw, records: chunk, into: out + first * 3072, labels: &labels)
+                    }
                 }
-            }
-            if let bad = badRecord {
-                throw DataError(.invalidValue, url: file, at: .record(bad, byteOffset: bad * recordSize),
-                                "label \(data[data.startIndex + bad * recordSize]) is not a CIFAR-10 class (0-9)")
+                if let bad = badRecord {
+                    throw DataError(.invalidValue, url: file,
+                                    at: .record(start + bad, byteOffset: (start + bad) * recordSize),
+                                    "label \(data[data.startIndex + bad * recordSize]) is not a CIFAR-10 class (0-9)")
+                }
             }
         }
         return LabeledImages(images: images, labels: labels, classNames: classNames)
@@ -76,6 +81,9 @@ public enum CIFAR10 {
     /// Converts `records` records to NHWC floats and appends their labels; returns the first record with a bad label.
     private static func decode(_ raw: UnsafeRawBufferPointer, records: Int, into out: UnsafeMutablePointer<Float>,
                                labels: inout [Int]) -> Int? {
+        // byte / 255 for every byte value, correctly rounded once: a look-up instead of a division per pixel.
+        let scaled = (0..<256).map { Float($0) / 255 }
+        return scaled.withUnsafeBufferPointer { scaled in
         for r in 0..<records {
             let record = r * recordSize
             let label = Int(raw[record])
@@ -84,10 +92,11 @@ public enum CIFAR10 {
             let image = out + r * 3072
             for c in 0..<3 {
                 let plane = record + 1 + c * 1024
-                for pixel in 0..<1024 { image[pixel * 3 + c] = Float(raw[plane + pixel]) / 255 }
+                for pixel in 0..<1024 { image[pixel * 3 + c] = scaled[Int(raw[plane + pixel])] }
             }
         }
         return nil
+        }
     }
 
     /// `directory`, or its `cifar-10-batches-bin` subfolder when only that holds the split's files.

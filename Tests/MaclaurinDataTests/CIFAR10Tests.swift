@@ -125,6 +125,24 @@ final class CIFAR10Tests: XCTestCase {
         XCTAssertEqual(try CIFAR10.load(directory: directory, split: .test, limit: 2).count, 2)
     }
 
+    func testRecordsPastTheFirstReadChunk() throws {
+        // Files are read in chunks of 1,024 records: placement and error offsets must hold past a chunk.
+        let directory = try XCTUnwrap(folder)
+        try writeSplit(train: [1, 1, 1, 1, 1], test: 1030, into: directory)
+        let test = try CIFAR10.load(directory: directory, split: .test)
+        XCTAssertEqual(test.count, 1030)
+        let bytes = record(5 + 1027)
+        XCTAssertEqual(test.labels[1027], (5 + 1027) % 10)
+        XCTAssertEqual(test.images[1027, 17, 9, 1], Float(bytes[1 + 1024 + 17 * 32 + 9]) / 255)
+        let file = directory.appendingPathComponent("test_batch.bin")
+        var raw = [UInt8](try Data(contentsOf: file))
+        raw[1027 * 3073] = 200
+        try Data(raw).write(to: file)
+        assertDataError(.invalidValue, file: file.path, at: .record(1027, byteOffset: 1027 * 3073)) {
+            try CIFAR10.load(directory: directory, split: .test)
+        }
+    }
+
     func testEmptyFileIsReported() throws {
         let directory = try XCTUnwrap(folder)
         try writeSplit(train: [1, 0, 1, 1, 1], test: 1, into: directory)
