@@ -1,19 +1,8 @@
-// gemm.c: mcl_s_gemm / mcl_d_gemm: argument handling, kernel choice and threading policy
-// around the blocked driver in gemm_driver.h.
+// gemm.c: mcl_s_gemm / mcl_d_gemm: argument handling, the choice of implementation (AVX2 + FMA
+// or portable C; there is no AVX-512 GEMM, so AVX-512 machines use the AVX2 one) and the
+// threading policy.
 #include "gemm_kernels.h"
 #include "mcl_runtime.h"
-
-#define T float
-#define P(name) mcl_s_##name
-#include "gemm_driver.h"
-#undef T
-#undef P
-
-#define T double
-#define P(name) mcl_d_##name
-#include "gemm_driver.h"
-#undef T
-#undef P
 
 /// Multiply-adds (M * N * K) a thread should have before another thread is worth waking.
 #define MCL_GEMM_WORK_PER_THREAD (1L << 17)
@@ -42,19 +31,17 @@ static long gemm_threads(long M, long N, long K) {
             }                                                                                          \
             return;                                                                                    \
         }                                                                                              \
-        const mcl_##PFX##_gemm_params *kp = &mcl_##PFX##_gemm_portable_params;                         \
-        SELECT_AVX2(PFX)                                                                               \
         long nt = gemm_threads(M, N, K);                                                               \
-        if ((M == 1 || N == 1) &&                                                                      \
-            mcl_##PFX##_gemv(kp, transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) \
-            return;                                                                                    \
-        mcl_##PFX##_gemm_blocked(kp, transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta,   \
-                                 C, ldc, nt);                                                          \
+        SELECT_AVX2(PFX)                                                                               \
+        mcl_##PFX##_gemm_portable(transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt); \
     }
 
 #if defined(__x86_64__) || defined(__i386__)
-#define SELECT_AVX2(PFX) \
-    if (mcl_isa_level() >= MCL_ISA_AVX2) kp = &mcl_##PFX##_gemm_avx2_params;
+#define SELECT_AVX2(PFX)                                                                              \
+    if (mcl_isa_level() >= MCL_ISA_AVX2) {                                                             \
+        mcl_##PFX##_gemm_avx2(transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt); \
+        return;                                                                                        \
+    }
 #else
 #define SELECT_AVX2(PFX)
 #endif

@@ -1,10 +1,11 @@
-// gemm_avx2.c: AVX2 + FMA GEMM micro-kernels: 6 x 16 for float, 6 x 8 for double. Each keeps
+// gemm_avx2.c: the AVX2 + FMA GEMM. Micro-kernels: 6 x 16 for float, 6 x 8 for double. Each keeps
 // the 6 x 2 tile of 256-bit accumulators in registers (12 of the 16 ymm registers), loads two
 // vectors of the packed B panel and broadcasts one A element per row per k.
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #include "gemm_kernels.h"
+#include "mcl_runtime.h"
 
 #define TARGET __attribute__((target("avx2,fma")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -102,7 +103,8 @@ TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, c
     else d_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
 }
 
-// The matrix-vector kernels, compiled for AVX2 + FMA.
+// Everything below (matrix-vector kernels, packing and the blocked driver) is compiled for
+// AVX2 + FMA too.
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #else
@@ -125,15 +127,47 @@ TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, c
 #undef T
 #undef LANES
 #undef NAME
+
+// Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1 while
+// an mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
+#define T float
+#define P(name) s_avx2_##name
+#define ENTRY mcl_s_gemm_avx2
+#define NR S_NR
+#define MC 144
+#define KC 256
+#define NC 4080
+#define KERNEL s_kernel_avx2
+#define DOT_ROWS s_dot_rows_avx2
+#define AXPY_ROWS s_axpy_rows_avx2
+#include "gemm_driver.h"
+#undef T
+#undef P
+#undef ENTRY
+#undef NR
+#undef MC
+#undef KC
+#undef NC
+#undef KERNEL
+#undef DOT_ROWS
+#undef AXPY_ROWS
+
+#define T double
+#define P(name) d_avx2_##name
+#define ENTRY mcl_d_gemm_avx2
+#define NR D_NR
+#define MC 72
+#define KC 256
+#define NC 4080
+#define KERNEL d_kernel_avx2
+#define DOT_ROWS d_dot_rows_avx2
+#define AXPY_ROWS d_axpy_rows_avx2
+#include "gemm_driver.h"
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
 #pragma GCC pop_options
 #endif
-
-// Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1; an
-// mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
-const mcl_s_gemm_params mcl_s_gemm_avx2_params = {MR, S_NR, 144, 256, 4080, s_kernel_avx2, s_dot_rows_avx2, s_axpy_rows_avx2};
-const mcl_d_gemm_params mcl_d_gemm_avx2_params = {MR, D_NR, 72, 256, 4080, d_kernel_avx2, d_dot_rows_avx2, d_axpy_rows_avx2};
 
 #endif
