@@ -9,6 +9,9 @@
 //                      one MR x NR tile as described in gemm_kernels.h
 //   MC, KC, NC         cache blocking (MC a multiple of MR, NC a multiple of NR)
 //   DOT_ROWS, AXPY_ROWS  matrix-vector kernels (gemv_template.h)
+//   PACK_T (optional)  PACK_T(dst, src, ld, kc, W) packs a full transposed panel
+//                      (dst[k * W + c] = src[c * ld + k]) and returns 1, or returns 0 if it
+//                      does not handle width W
 //
 // Loop nest (GotoBLAS/BLIS): for each nc-wide column block of C (jc) and kc-deep slice of K
 // (pc), B[pc:pc+kc, jc:jc+nc] is packed into nr-wide panels (in parallel when large); then the
@@ -54,8 +57,12 @@ static inline __attribute__((always_inline)) void P(pack_panel_w)(T *restrict ds
     }
 }
 
-/// pack_panel_w for the register-tile widths in use, with W a compile-time constant.
+/// pack_panel_w for the register-tile widths in use, with W a compile-time constant (or the
+/// ISA's PACK_T for full transposed panels).
 static void P(pack_panel)(T *restrict dst, const T *restrict src, long ld, long kc, long w, int rows, long W) {
+#ifdef PACK_T
+    if (!rows && w == W && PACK_T(dst, src, ld, kc, W)) return;
+#endif
     switch (W) {
     case 4: P(pack_panel_w)(dst, src, ld, kc, w, rows, 4); break;
     case 6: P(pack_panel_w)(dst, src, ld, kc, w, rows, 6); break;
