@@ -35,12 +35,12 @@ typedef void (*mcl_task_fn)(void *ctx, long begin, long end);
 #define STATE_NEXT(s) ((unsigned)((s) & 0xffff))
 
 static struct {
-    _Atomic uint64_t state;
+    _Alignas(64) _Atomic uint64_t state;  // own cache line: polled by spinning workers
     _Atomic(mcl_task_fn) fn;
     _Atomic(void *) ctx;
     atomic_long n;
-    atomic_long done;       // chunks of the current job that have finished
-    atomic_int sleepers;    // workers blocked (or about to block) on `wake`
+    _Alignas(64) atomic_long done;  // chunks of the current job that have finished
+    atomic_int sleepers;            // workers blocked (or about to block) on `wake`
     atomic_int busy;        // 1 while some thread is running a parallel job
     atomic_int nthreads;    // 0 until first use
     int nworkers;           // workers started so far (only touched while holding `busy`)
@@ -133,17 +133,16 @@ static uint64_t wait_for_job(uint32_t seen, int spin) {
 }
 
 /// A worker's life: wait for a new generation, help with its chunks, repeat. Worker `id`
-/// (1-based; the caller is 0) only spins while it is within the current thread count.
+/// (1-based; the caller is 0) only spins and helps while it is within the current thread count.
 static void *worker_main(void *arg) {
     uintptr_t packed = (uintptr_t)arg;
     int id = (int)(packed >> 32);
     uint32_t seen = (uint32_t)packed;
     tls_in_pool = 1;
     for (;;) {
-        int active = id < mcl_get_num_threads();
-        uint64_t s = wait_for_job(seen, active);
+        uint64_t s = wait_for_job(seen, id < mcl_get_num_threads());
         seen = STATE_GEN(s);
-        run_chunks(s);
+        if (id < mcl_get_num_threads()) run_chunks(s);
     }
     return NULL;
 }
@@ -224,6 +223,7 @@ static void free_tbufs(void *p) {
     free(t);
 }
 
+/// Creates the key whose destructor frees a thread's buffers (once per process).
 static void make_tbuf_key(void) { pthread_key_create(&g_tbuf_key, free_tbufs); }
 
 /// This thread's buffer `slot`, grown (contents dropped) to at least `bytes`, 64-byte aligned.
