@@ -14,7 +14,8 @@
 //                      does not handle width W
 //
 // Loop nest (GotoBLAS/BLIS): for each nc-wide column block of C (jc) and kc-deep slice of K
-// (pc), B[pc:pc+kc, jc:jc+nc] is packed into nr-wide panels (in parallel when large); then the
+// (pc), B[pc:pc+kc, jc:jc+nc] is packed into nr-wide panels (shared and in parallel when large,
+// else by each task for itself); then the
 // M x nc block of C is split into a grid of gm x gn tasks run by mcl_parallel_for. A task walks
 // its rows in mc-row blocks (packing A into mr-row panels, or reading A in place for narrow
 // problems), then nr-wide B panels (held in L1), then mr-row micro-tiles.
@@ -25,7 +26,7 @@
 // Narrow problems keep the whole packed B block in L1 and walk the A rows once instead.
 
 typedef struct {
-    int ta, tb, pack_a;
+    int ta, tb, pack_a, b_local;
     long M, N, K, lda, ldb, ldc;
     T alpha, beta;
     const T *A, *B;
@@ -33,7 +34,7 @@ typedef struct {
     // The current (jc, pc) block, its packed B and its task grid.
     long jc, nc, pc, kc, gm, gn;
     T beta_k;  // beta for the first K slice, 1 afterwards
-    T *bpack;
+    T *bpack;  // shared packed B block (NULL when b_local: each task packs its own panels)
 } P(gemm_job);
 
 /// Packs a panel of w (<= W) vectors into kc rows of W values, zero-padded past w:
@@ -72,19 +73,22 @@ static void P(pack_panel)(T *restrict dst, const T *restrict src, long ld, long 
     }
 }
 
-/// Packs B panels [p0, p1) of the current block: panel p holds op(B)[pc:pc+kc, j:j+nr] for
-/// j = jc + p * nr as kc rows of nr values, zero-padded past column N.
-static void P(pack_b)(const P(gemm_job) * g, long p0, long p1) {
+/// Packs B panels [p0, p1) of the current block into bpack: panel p holds
+/// op(B)[pc:pc+kc, j:j+nr] for j = jc + p * nr as kc rows of nr values, zero-padded past column N.
+static void P(pack_b)(const P(gemm_job) * g, T *bpack, long p0, long p1) {
     const long kc = g->kc;
     for (long p = p0; p < p1; p++) {
         long j = g->jc + p * NR, nr = g->N - j < NR ? g->N - j : NR;
         const T *src = g->tb ? g->B + j * g->ldb + g->pc : g->B + g->pc * g->ldb + j;
-        P(pack_panel)(g->bpack + p * kc * NR, src, g->ldb, kc, nr, !g->tb, NR);
+        P(pack_panel)(bpack + p * kc * NR, src, g->ldb, kc, nr, !g->tb, NR);
     }
 }
 
 /// mcl_parallel_for body: packs B panels [begin, end).
-static void P(pack_b_task)(void *ctx, long begin, long end) { P(pack_b)((const P(gemm_job) *)ctx, begin, end); }
+static void P(pack_b_task)(void *ctx, long begin, long end) {
+    const P(gemm_job) *g = ctx;
+    P(pack_b)(g, g->bpack, begin, end);
+}
 
 /// Packs op(A)[i0:i0+mc, pc:pc+kc] into mr-row panels: panel q holds, for each k, the mr values
 /// of rows i0 + q*mr ..., zero-padded past row i0 + mc.
@@ -111,13 +115,14 @@ static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, 
         for (long j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
 }
 
-/// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1): A comes
-/// from the packed block `abuf`, or in place (the partial last panel from `edge`).
-static inline void P(micro_tile)(const P(gemm_job) * g, const T *abuf, const T *edge, long ic, long ir,
-                                 long mc, long jr, long n1) {
+/// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1) from the
+/// packed B block `bpack`; A comes from the packed block `abuf`, or in place (the partial last
+/// panel from `edge`).
+static inline void P(micro_tile)(const P(gemm_job) * g, const T *bpack, const T *abuf, const T *edge, long ic,
+                                 long ir, long mc, long jr, long n1) {
     const long kc = g->kc;
     long mr = mc - ir < MR ? mc - ir : MR, nr = n1 - jr < NR ? n1 - jr : NR, i = ic + ir;
-    const T *a, *b = g->bpack + (jr - g->jc) / NR * kc * NR;
+    const T *a, *b = bpack + (jr - g->jc) / NR * kc * NR;
     long rsa = 1, csa = MR;
     if (abuf) a = abuf + ir * kc;
     else if (mr < MR) a = edge;
@@ -129,8 +134,9 @@ static inline void P(micro_tile)(const P(gemm_job) * g, const T *abuf, const T *
 }
 
 /// Computes C rows [m0, m1) x columns [n0, n1) of the current block (m0 a multiple of mr,
-/// n0 - jc a multiple of nr). Returns 0 if a scratch buffer could not be allocated.
-static int P(macro_kernel)(const P(gemm_job) * g, long m0, long m1, long n0, long n1) {
+/// n0 - jc a multiple of nr) from the packed B block `bpack`. Returns 0 if a scratch buffer
+/// could not be allocated.
+static int P(macro_kernel)(const P(gemm_job) * g, const T *bpack, long m0, long m1, long n0, long n1) {
     const long kc = g->kc, mc_max = MC;
     T *abuf = NULL, *edge = NULL;
     if (g->pack_a) abuf = mcl_thread_buffer(0, sizeof(T) * (size_t)(mc_max * kc));
@@ -146,10 +152,10 @@ static int P(macro_kernel)(const P(gemm_job) * g, long m0, long m1, long n0, lon
         else if (full_rows < mc) P(pack_a)(g, ic + full_rows, mc - full_rows, edge);  // A ends inside it
         if (rows_outer) {
             for (long ir = 0; ir < mc; ir += MR)
-                for (long jr = n0; jr < n1; jr += NR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
+                for (long jr = n0; jr < n1; jr += NR) P(micro_tile)(g, bpack, abuf, edge, ic, ir, mc, jr, n1);
         } else {
             for (long jr = n0; jr < n1; jr += NR)
-                for (long ir = 0; ir < mc; ir += MR) P(micro_tile)(g, abuf, edge, ic, ir, mc, jr, n1);
+                for (long ir = 0; ir < mc; ir += MR) P(micro_tile)(g, bpack, abuf, edge, ic, ir, mc, jr, n1);
         }
     }
     return 1;
@@ -183,7 +189,12 @@ static void P(compute_task)(void *ctx, long begin, long end) {
         if (m1 > g->M) m1 = g->M;
         if (n1 > g->jc + g->nc) n1 = g->jc + g->nc;
         if (m0 >= m1 || n0 >= n1) continue;
-        if (g->bpack == NULL || !P(macro_kernel)(g, m0, m1, n0, n1)) P(gemm_fallback)(g, m0, m1, n0, n1);
+        T *bpack = g->bpack;
+        if (g->b_local) {  // pack this task's B panels into this thread's buffer
+            bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(g->kc * np * NR));
+            if (bpack) P(pack_b)(g, bpack, (n0 - g->jc) / NR, (n1 - g->jc + NR - 1) / NR);
+        }
+        if (bpack == NULL || !P(macro_kernel)(g, bpack, m0, m1, n0, n1)) P(gemm_fallback)(g, m0, m1, n0, n1);
     }
 }
 
@@ -212,7 +223,10 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
     long npc = (K + kc_max - 1) / kc_max;
     long kc_step = (K + npc - 1) / npc;  // balanced K slices
     long nc_max = N < NC ? (N + NR - 1) / NR * NR : NC;
-    g.bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(kc_step * nc_max));
+    // A small B block is packed by every task for itself (in parallel, into its own cache);
+    // a large one once, shared, by all threads.
+    g.b_local = kc_step * nc_max < 32768;
+    if (!g.b_local) g.bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(kc_step * nc_max));
     for (g.jc = 0; g.jc < N; g.jc += NC) {
         g.nc = N - g.jc < NC ? N - g.jc : NC;
         long np = (g.nc + NR - 1) / NR;
@@ -221,8 +235,8 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
             g.kc = K - g.pc < kc_step ? K - g.pc : kc_step;
             g.beta_k = g.pc == 0 ? beta : 1;
             if (g.bpack != NULL) {
-                if (nt > 1 && g.kc * g.nc >= 32768) mcl_parallel_for(np, 1, P(pack_b_task), &g);
-                else P(pack_b)(&g, 0, np);
+                if (nt > 1) mcl_parallel_for(np, 1, P(pack_b_task), &g);
+                else P(pack_b)(&g, g.bpack, 0, np);
             }
             if (g.gm * g.gn > 1) mcl_parallel_for(g.gm * g.gn, 1, P(compute_task), &g);
             else P(compute_task)(&g, 0, 1);
