@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
     }
     long lda = ta ? M : K, ldb = tb ? K : N;
     double flop = 2.0 * M * N * K;
-    long reps = (long)(2e7 / (flop + 1e3)) + 1;  // about 0.2-2 ms per sample
+    long reps = (long)(2e8 / (flop + 1e3)) + 1;  // a few ms per sample: keeps the pool warm
     double t[9];
     for (int r = -1; r < 9; r++) {  // r = -1 warms up (buffers, threads)
         double t0 = now();

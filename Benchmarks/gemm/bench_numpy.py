@@ -12,7 +12,7 @@ a = (rng.random((M, K)) - 0.5).astype(dt)
 b = (rng.random((K, N)) - 0.5).astype(dt)
 c = np.empty((M, N), dt)
 flop = 2.0 * M * N * K
-reps = int(2e7 / (flop + 1e3)) + 1
+reps = int(2e8 / (flop + 1e3)) + 1
 times = []
 for r in range(10):
     t0 = time.perf_counter()

@@ -139,8 +139,8 @@ static inline void P(micro_tile)(const P(gemm_job) * g, const T *bpack, const T 
 static int P(macro_kernel)(const P(gemm_job) * g, const T *bpack, long m0, long m1, long n0, long n1) {
     const long kc = g->kc, mc_max = MC;
     T *abuf = NULL, *edge = NULL;
-    if (g->pack_a) abuf = mcl_thread_buffer(0, sizeof(T) * (size_t)(mc_max * kc));
-    else edge = mcl_thread_buffer(2, sizeof(T) * (size_t)(MR * kc));
+    if (g->pack_a) abuf = mcl_thread_buffer(MCL_TBUF_GEMM_A, sizeof(T) * (size_t)(mc_max * kc));
+    else edge = mcl_thread_buffer(MCL_TBUF_GEMM_EDGE, sizeof(T) * (size_t)(MR * kc));
     if (abuf == NULL && edge == NULL) return 0;
     // When the whole packed B block fits in L1, keep it there and walk A once (rows outer);
     // otherwise keep one B panel in L1 and stream the A block from L2 (columns outer).
@@ -191,7 +191,7 @@ static void P(compute_task)(void *ctx, long begin, long end) {
         if (m0 >= m1 || n0 >= n1) continue;
         T *bpack = g->bpack;
         if (g->b_local) {  // pack this task's B panels into this thread's buffer
-            bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(g->kc * np * NR));
+            bpack = mcl_thread_buffer(MCL_TBUF_GEMM_B, sizeof(T) * (size_t)(g->kc * np * NR));
             if (bpack) P(pack_b)(g, bpack, (n0 - g->jc) / NR, (n1 - g->jc + NR - 1) / NR);
         }
         if (bpack == NULL || !P(macro_kernel)(g, bpack, m0, m1, n0, n1)) P(gemm_fallback)(g, m0, m1, n0, n1);
@@ -226,7 +226,7 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
     // A small B block is packed by every task for itself (in parallel, into its own cache);
     // a large one once, shared, by all threads.
     g.b_local = kc_step * nc_max < 32768;
-    if (!g.b_local) g.bpack = mcl_thread_buffer(1, sizeof(T) * (size_t)(kc_step * nc_max));
+    if (!g.b_local) g.bpack = mcl_thread_buffer(MCL_TBUF_GEMM_B, sizeof(T) * (size_t)(kc_step * nc_max));
     for (g.jc = 0; g.jc < N; g.jc += NC) {
         g.nc = N - g.jc < NC ? N - g.jc : NC;
         long np = (g.nc + NR - 1) / NR;
@@ -280,7 +280,7 @@ static int P(gemv)(int ta, int tb, long M, long N, long K, T alpha, const T *A,
         vec = A, inc = ta ? lda : 1, nout = N, g.ldc = 1;
         g.dot = tb, g.X = B, g.ldx = ldb;
     }
-    T *buf = mcl_thread_buffer(3, sizeof(T) * (size_t)(K + nout));
+    T *buf = mcl_thread_buffer(MCL_TBUF_GEMV, sizeof(T) * (size_t)(K + nout));
     if (buf == NULL) return 0;
     g.s = buf;
     if (inc == 1) {

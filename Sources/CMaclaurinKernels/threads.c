@@ -228,6 +228,7 @@ static void make_tbuf_key(void) { pthread_key_create(&g_tbuf_key, free_tbufs); }
 
 /// This thread's buffer `slot`, grown (contents dropped) to at least `bytes`, 64-byte aligned.
 void *mcl_thread_buffer(int slot, size_t bytes) {
+    if (slot < 0 || slot >= MCL_TBUF_SLOTS) return NULL;
     mcl_tbufs *t = tls_tbufs;
     if (t == NULL) {
         pthread_once(&g_tbuf_once, make_tbuf_key);
