@@ -12,7 +12,9 @@
 // Workers spin on `state` for a short while after each job (low latency for back-to-back
 // calls), then sleep on a condition variable. A worker increments `sleepers` before its final
 // check of `state` and the caller reads `sleepers` after publishing (both sequentially
-// consistent), so a wake-up cannot be lost.
+// consistent), so a wake-up cannot be lost. Workers beyond the current thread count (after
+// mcl_set_num_threads lowered it) park on a second condition variable instead, so they cost
+// nothing per job.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -45,8 +47,10 @@ static struct {
     atomic_int nthreads;    // 0 until first use
     int nworkers;           // workers started so far (only touched while holding `busy`)
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-} g_pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    pthread_cond_t wake;      // a new job was published (for `sleepers`)
+    pthread_cond_t activate;  // the thread count was raised (for workers beyond it)
+} g_pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+            .activate = PTHREAD_COND_INITIALIZER};
 
 static _Thread_local int tls_in_pool;  // set on workers and on a caller during its job
 
@@ -82,11 +86,15 @@ int mcl_get_num_threads(void) {
     return n;
 }
 
-/// Sets the number of threads kernels may use; values < 1 mean 1.
+/// Sets the number of threads kernels may use; values < 1 mean 1. Wakes parked workers that
+/// the new count makes active.
 void mcl_set_num_threads(int n) {
     if (n < 1) n = 1;
     if (n > MCL_MAX_THREADS) n = MCL_MAX_THREADS;
+    pthread_mutex_lock(&g_pool.lock);
     atomic_store_explicit(&g_pool.nthreads, n, memory_order_relaxed);
+    pthread_cond_broadcast(&g_pool.activate);
+    pthread_mutex_unlock(&g_pool.lock);
 }
 
 /// Claims and runs chunks of the job whose published state is `s` until none is left or the
@@ -112,17 +120,15 @@ static void run_chunks(uint64_t s) {
     }
 }
 
-/// Blocks until the published generation differs from `seen`; spins first when `spin`.
-static uint64_t wait_for_job(uint32_t seen, int spin) {
+/// Blocks until the published generation differs from `seen`, spinning for a while first.
+static uint64_t wait_for_job(uint32_t seen) {
     uint64_t s;
-    if (spin) {
-        long deadline = now_ns() + MCL_SPIN_NS;
-        for (unsigned i = 1;; i++) {
-            s = atomic_load_explicit(&g_pool.state, memory_order_acquire);
-            if (STATE_GEN(s) != seen) return s;
-            mcl_cpu_relax();
-            if ((i & 63) == 0 && now_ns() > deadline) break;
-        }
+    long deadline = now_ns() + MCL_SPIN_NS;
+    for (unsigned i = 1;; i++) {
+        s = atomic_load_explicit(&g_pool.state, memory_order_acquire);
+        if (STATE_GEN(s) != seen) return s;
+        mcl_cpu_relax();
+        if ((i & 63) == 0 && now_ns() > deadline) break;
     }
     pthread_mutex_lock(&g_pool.lock);
     atomic_fetch_add(&g_pool.sleepers, 1);
@@ -132,15 +138,23 @@ static uint64_t wait_for_job(uint32_t seen, int spin) {
     return s;
 }
 
+/// Parks worker `id` while it is beyond the thread count (it is then not woken for jobs).
+static void wait_until_active(int id) {
+    pthread_mutex_lock(&g_pool.lock);
+    while (id >= mcl_get_num_threads()) pthread_cond_wait(&g_pool.activate, &g_pool.lock);
+    pthread_mutex_unlock(&g_pool.lock);
+}
+
 /// A worker's life: wait for a new generation, help with its chunks, repeat. Worker `id`
-/// (1-based; the caller is 0) only spins and helps while it is within the current thread count.
+/// (1-based; the caller is 0) only takes part while it is within the current thread count.
 static void *worker_main(void *arg) {
     uintptr_t packed = (uintptr_t)arg;
     int id = (int)(packed >> 32);
     uint32_t seen = (uint32_t)packed;
     tls_in_pool = 1;
     for (;;) {
-        uint64_t s = wait_for_job(seen, id < mcl_get_num_threads());
+        if (id >= mcl_get_num_threads()) wait_until_active(id);
+        uint64_t s = wait_for_job(seen);
         seen = STATE_GEN(s);
         if (id < mcl_get_num_threads()) run_chunks(s);
     }
