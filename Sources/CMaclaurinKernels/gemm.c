@@ -5,7 +5,7 @@
 #include "mcl_runtime.h"
 
 /// Multiply-adds (M * N * K) a thread should have before another thread is worth waking.
-#define MCL_GEMM_WORK_PER_THREAD (1L << 17)
+#define MCL_GEMM_WORK_PER_THREAD (1L << 18)
 
 /// Threads to use for an M x N x K product: 1 for small problems, growing with the work up to
 /// the pool size. Only the speed depends on it, never the result.

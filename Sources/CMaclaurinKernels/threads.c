@@ -27,7 +27,7 @@
 #include "mcl_runtime.h"
 
 #define MCL_MAX_THREADS 256
-#define MCL_SPIN_NS 200000L  // how long an idle worker spins before sleeping
+#define MCL_SPIN_NS 200000L  // CPU time an idle worker spins before sleeping
 
 typedef void (*mcl_task_fn)(void *ctx, long begin, long end);
 
@@ -54,10 +54,10 @@ static struct {
 
 static _Thread_local int tls_in_pool;  // set on workers and on a caller during its job
 
-/// Nanoseconds on the monotonic clock.
-static long now_ns(void) {
+/// CPU time consumed by the calling thread, in nanoseconds.
+static long thread_cpu_ns(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
@@ -121,14 +121,16 @@ static void run_chunks(uint64_t s) {
 }
 
 /// Blocks until the published generation differs from `seen`, spinning for a while first.
+/// The spin is bounded by this thread's CPU time, not wall time, so that a worker preempted
+/// while spinning (on a busy machine) does not fall asleep as soon as it runs again.
 static uint64_t wait_for_job(uint32_t seen) {
     uint64_t s;
-    long deadline = now_ns() + MCL_SPIN_NS;
+    long deadline = thread_cpu_ns() + MCL_SPIN_NS;
     for (unsigned i = 1;; i++) {
         s = atomic_load_explicit(&g_pool.state, memory_order_acquire);
         if (STATE_GEN(s) != seen) return s;
         mcl_cpu_relax();
-        if ((i & 63) == 0 && now_ns() > deadline) break;
+        if ((i & 255) == 0 && thread_cpu_ns() > deadline) break;
     }
     pthread_mutex_lock(&g_pool.lock);
     atomic_fetch_add(&g_pool.sleepers, 1);
