@@ -126,8 +126,7 @@ static inline void P(micro_tile)(const P(gemm_job) * g, const T *bpack, const T 
     long rsa = 1, csa = MR;
     if (abuf) a = abuf + ir * kc;
     else if (mr < MR) a = edge;
-    else if (!g->ta) a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;
-    else a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;
+    else a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;  // in place: only when !ta
     T *c = g->C + i * g->ldc + jr;
     if (mr == MR && nr == NR) KERNEL(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
     else P(edge_tile)(g, a, rsa, csa, b, c, mr, nr);
