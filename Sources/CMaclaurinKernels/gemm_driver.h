@@ -183,8 +183,10 @@ static void P(compute_task)(void *ctx, long begin, long end) {
     const long mp = (g->M + MR - 1) / MR, np = (g->nc + NR - 1) / NR;
     for (long t = begin; t < end; t++) {
         long ti = t / g->gn, tj = t % g->gn;
-        long m0 = mp * ti / g->gm * MR, m1 = mp * (ti + 1) / g->gm * MR;
-        long n0 = g->jc + np * tj / g->gn * NR, n1 = g->jc + np * (tj + 1) / g->gn * NR;
+        // Range boundaries round up, so earlier tasks (usually the caller's, which starts first)
+        // get the extra panel and the last ones the partial edge panel.
+        long m0 = (mp * ti + g->gm - 1) / g->gm * MR, m1 = (mp * (ti + 1) + g->gm - 1) / g->gm * MR;
+        long n0 = g->jc + (np * tj + g->gn - 1) / g->gn * NR, n1 = g->jc + (np * (tj + 1) + g->gn - 1) / g->gn * NR;
         if (m1 > g->M) m1 = g->M;
         if (n1 > g->jc + g->nc) n1 = g->jc + g->nc;
         if (m0 >= m1 || n0 >= n1) continue;
