@@ -16,35 +16,31 @@ static long gemm_threads(long M, long N, long K) {
     return useful < (double)nt ? (long)useful : nt;
 }
 
-// Defines mcl_?_gemm for element type T (see maclaurin_kernels.h).
-#define DEFINE_GEMM(PFX, T)                                                                            \
-    void mcl_##PFX##_gemm(int transA, int transB, long M, long N, long K, T alpha, const T *A,         \
-                          long lda, const T *B, long ldb, T beta, T *C, long ldc) {                    \
-        if (M <= 0 || N <= 0) return;                                                                  \
-        if (K <= 0 || alpha == 0) { /* C = beta * C; beta == 0 clears (NaN-safe) */                     \
-            for (long i = 0; i < M; i++) {                                                             \
-                T *c = C + i * ldc;                                                                    \
-                if (beta == 0)                                                                         \
-                    for (long j = 0; j < N; j++) c[j] = 0;                                             \
-                else if (beta != 1)                                                                    \
-                    for (long j = 0; j < N; j++) c[j] *= beta;                                         \
-            }                                                                                          \
-            return;                                                                                    \
-        }                                                                                              \
-        long nt = gemm_threads(M, N, K);                                                               \
-        SELECT_AVX2(PFX)                                                                               \
-        mcl_##PFX##_gemm_portable(transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt); \
-    }
-
+// The implementation for the chosen instruction set.
 #if defined(__x86_64__) || defined(__i386__)
-#define SELECT_AVX2(PFX)                                                                              \
-    if (mcl_isa_level() >= MCL_ISA_AVX2) {                                                             \
-        mcl_##PFX##_gemm_avx2(transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt); \
-        return;                                                                                        \
-    }
+#define GEMM_IMPL(PFX) (mcl_isa_level() >= MCL_ISA_AVX2 ? mcl_##PFX##_gemm_avx2 : mcl_##PFX##_gemm_portable)
 #else
-#define SELECT_AVX2(PFX)
+#define GEMM_IMPL(PFX) mcl_##PFX##_gemm_portable
 #endif
+
+// Defines mcl_?_gemm for element type T (see maclaurin_kernels.h).
+#define DEFINE_GEMM(PFX, T)                                                                        \
+    void mcl_##PFX##_gemm(int transA, int transB, long M, long N, long K, T alpha, const T *A,     \
+                          long lda, const T *B, long ldb, T beta, T *C, long ldc) {                \
+        if (M <= 0 || N <= 0) return;                                                              \
+        if (K <= 0 || alpha == 0) { /* C = beta * C; beta == 0 clears (NaN-safe) */                 \
+            for (long i = 0; i < M; i++) {                                                         \
+                T *c = C + i * ldc;                                                                \
+                if (beta == 0)                                                                     \
+                    for (long j = 0; j < N; j++) c[j] = 0;                                         \
+                else if (beta != 1)                                                                \
+                    for (long j = 0; j < N; j++) c[j] *= beta;                                     \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        GEMM_IMPL(PFX)(transA != 0, transB != 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,      \
+                       gemm_threads(M, N, K));                                                     \
+    }
 
 DEFINE_GEMM(s, float)
 DEFINE_GEMM(d, double)
