@@ -1,10 +1,11 @@
-// gemm_avx2.c: AVX2 + FMA GEMM micro-kernels: 6 x 16 for float, 6 x 8 for double. Each keeps
+// gemm_avx2.c: the AVX2 + FMA GEMM. Micro-kernels: 6 x 16 for float, 6 x 8 for double. Each keeps
 // the 6 x 2 tile of 256-bit accumulators in registers (12 of the 16 ymm registers), loads two
 // vectors of the packed B panel and broadcasts one A element per row per k.
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #include "gemm_kernels.h"
+#include "mcl_runtime.h"
 
 #define TARGET __attribute__((target("avx2,fma")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -102,7 +103,86 @@ TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, c
     else d_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
 }
 
-// The matrix-vector kernels, compiled for AVX2 + FMA.
+/// Transposes the 8 x 8 float block in r (r[i] = row i) in place.
+TARGET ALWAYS_INLINE void s_transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/// Transposing pack of a full float panel (PACK_T in gemm_driver.h): dst[k * W + c] =
+/// src[c * ld + k] for c < W, k < kc, in 8 x 8 blocks. Handles W = 16 and W = 6 (returns 1),
+/// else returns 0.
+TARGET static int s_pack_t_avx2(float *dst, const float *src, long ld, long kc, long W) {
+    if (W != 16 && W != 6) return 0;
+    long k = 0;
+    for (; k + 8 <= kc; k += 8)
+        for (long c0 = 0; c0 < W; c0 += 8) {
+            long rows = W - c0 < 8 ? W - c0 : 8;
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_loadu_ps(src + (c0 + i) * ld + k) : _mm256_setzero_ps();
+            s_transpose8(r);
+            for (int q = 0; q < 8; q++) {
+                float *d = dst + (k + q) * W + c0;
+                if (rows == 8) {
+                    _mm256_storeu_ps(d, r[q]);
+                } else {  // rows == 6
+                    _mm_storeu_ps(d, _mm256_castps256_ps128(r[q]));
+                    _mm_storel_pi((__m64 *)(d + 4), _mm256_extractf128_ps(r[q], 1));
+                }
+            }
+        }
+    for (; k < kc; k++)
+        for (long c = 0; c < W; c++) dst[k * W + c] = src[c * ld + k];
+    return 1;
+}
+
+/// Transposes the 4 x 4 double block in r (r[i] = row i) in place.
+TARGET ALWAYS_INLINE void d_transpose4(__m256d r[4]) {
+    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/// Transposing pack of a full double panel, as s_pack_t_avx2, in 4 x 4 blocks, for W = 8 and
+/// W = 6.
+TARGET static int d_pack_t_avx2(double *dst, const double *src, long ld, long kc, long W) {
+    if (W != 8 && W != 6) return 0;
+    long k = 0;
+    for (; k + 4 <= kc; k += 4)
+        for (long c0 = 0; c0 < W; c0 += 4) {
+            long rows = W - c0 < 4 ? W - c0 : 4;
+            __m256d r[4];
+            for (int i = 0; i < 4; i++) r[i] = i < rows ? _mm256_loadu_pd(src + (c0 + i) * ld + k) : _mm256_setzero_pd();
+            d_transpose4(r);
+            for (int q = 0; q < 4; q++) {
+                double *d = dst + (k + q) * W + c0;
+                if (rows == 4) _mm256_storeu_pd(d, r[q]);
+                else _mm_storeu_pd(d, _mm256_castpd256_pd128(r[q]));  // rows == 2
+            }
+        }
+    for (; k < kc; k++)
+        for (long c = 0; c < W; c++) dst[k * W + c] = src[c * ld + k];
+    return 1;
+}
+
+// Everything below (matrix-vector kernels, packing and the blocked driver) is compiled for
+// AVX2 + FMA too.
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #else
@@ -125,15 +205,50 @@ TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, c
 #undef T
 #undef LANES
 #undef NAME
+
+// Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1 while
+// an mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
+#define T float
+#define P(name) s_avx2_##name
+#define ENTRY mcl_s_gemm_avx2
+#define NR S_NR
+#define MC 144
+#define KC 256
+#define NC 4080
+#define KERNEL s_kernel_avx2
+#define PACK_T s_pack_t_avx2
+#define DOT_ROWS s_dot_rows_avx2
+#define AXPY_ROWS s_axpy_rows_avx2
+#include "gemm_driver.h"
+#undef T
+#undef P
+#undef ENTRY
+#undef NR
+#undef MC
+#undef KC
+#undef NC
+#undef KERNEL
+#undef PACK_T
+#undef DOT_ROWS
+#undef AXPY_ROWS
+
+#define T double
+#define P(name) d_avx2_##name
+#define ENTRY mcl_d_gemm_avx2
+#define NR D_NR
+#define MC 72
+#define KC 256
+#define NC 4080
+#define KERNEL d_kernel_avx2
+#define PACK_T d_pack_t_avx2
+#define DOT_ROWS d_dot_rows_avx2
+#define AXPY_ROWS d_axpy_rows_avx2
+#include "gemm_driver.h"
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
 #pragma GCC pop_options
 #endif
-
-// Blocking: a kc x 16 float (kc x 8 double) B panel of 16 KiB at kc = 256 stays in L1; an
-// mc x kc A block (144 KiB) stays in L2; the kc x nc B block lives in L2/L3.
-const mcl_s_gemm_params mcl_s_gemm_avx2_params = {MR, S_NR, 144, 256, 4080, s_kernel_avx2, s_dot_rows_avx2, s_axpy_rows_avx2};
-const mcl_d_gemm_params mcl_d_gemm_avx2_params = {MR, D_NR, 72, 256, 4080, d_kernel_avx2, d_dot_rows_avx2, d_axpy_rows_avx2};
 
 #endif

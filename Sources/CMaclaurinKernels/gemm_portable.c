@@ -1,35 +1,32 @@
-// gemm_portable.c: plain-C GEMM micro-kernels (any CPU). Written so that compilers vectorise
-// the inner loops with whatever baseline SIMD the target has.
+// gemm_portable.c: the GEMM for any CPU: plain-C micro-kernels (4 x 8 float, 4 x 4 double)
+// written so that compilers vectorise them with the target's baseline SIMD, instantiated in
+// the blocked driver.
 #include "gemm_kernels.h"
+#include "mcl_runtime.h"
 
-#define S_MR 4
-#define S_NR 8
-#define D_MR 4
-#define D_NR 4
-
-// Defines NAME: the mr x nr micro-kernel of gemm_kernels.h in type T.
-#define DEFINE_PORTABLE_KERNEL(NAME, T, MR, NR)                                                        \
+// Defines NAME: the mr x nr micro-kernel described in gemm_kernels.h, in type T.
+#define DEFINE_PORTABLE_KERNEL(NAME, T, KMR, KNR)                                                      \
     static void NAME(long kc, const T *a, long rsa, long csa, const T *b, T *c, long ldc, T alpha,    \
                      T beta) {                                                                         \
-        T acc[MR][NR] = {{0}};                                                                         \
+        T acc[KMR][KNR] = {{0}};                                                                       \
         for (long k = 0; k < kc; k++) {                                                                \
-            const T *bk = b + k * NR;                                                                  \
-            for (int i = 0; i < MR; i++) {                                                             \
+            const T *bk = b + k * KNR;                                                                 \
+            for (int i = 0; i < KMR; i++) {                                                            \
                 T ai = a[i * rsa + k * csa];                                                           \
-                for (int j = 0; j < NR; j++) acc[i][j] += ai * bk[j];                                  \
+                for (int j = 0; j < KNR; j++) acc[i][j] += ai * bk[j];                                 \
             }                                                                                          \
         }                                                                                              \
-        for (int i = 0; i < MR; i++) {                                                                 \
+        for (int i = 0; i < KMR; i++) {                                                                \
             T *ci = c + i * ldc;                                                                       \
             if (beta == 0)                                                                             \
-                for (int j = 0; j < NR; j++) ci[j] = alpha * acc[i][j];                                \
+                for (int j = 0; j < KNR; j++) ci[j] = alpha * acc[i][j];                               \
             else                                                                                       \
-                for (int j = 0; j < NR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];                 \
+                for (int j = 0; j < KNR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];                \
         }                                                                                              \
     }
 
-DEFINE_PORTABLE_KERNEL(s_kernel_portable, float, S_MR, S_NR)
-DEFINE_PORTABLE_KERNEL(d_kernel_portable, double, D_MR, D_NR)
+DEFINE_PORTABLE_KERNEL(s_kernel_portable, float, 4, 8)
+DEFINE_PORTABLE_KERNEL(d_kernel_portable, double, 4, 4)
 
 #define T float
 #define LANES 16
@@ -47,7 +44,39 @@ DEFINE_PORTABLE_KERNEL(d_kernel_portable, double, D_MR, D_NR)
 #undef LANES
 #undef NAME
 
-const mcl_s_gemm_params mcl_s_gemm_portable_params = {S_MR, S_NR, 128, 256, 4096, s_kernel_portable,
-                                                          s_dot_rows_portable, s_axpy_rows_portable};
-const mcl_d_gemm_params mcl_d_gemm_portable_params = {D_MR, D_NR, 64, 256, 2048, d_kernel_portable,
-                                                          d_dot_rows_portable, d_axpy_rows_portable};
+#define T float
+#define P(name) s_portable_##name
+#define ENTRY mcl_s_gemm_portable
+#define MR 4
+#define NR 8
+#define MC 128
+#define KC 256
+#define NC 4096
+#define KERNEL s_kernel_portable
+#define DOT_ROWS s_dot_rows_portable
+#define AXPY_ROWS s_axpy_rows_portable
+#include "gemm_driver.h"
+#undef T
+#undef P
+#undef ENTRY
+#undef MR
+#undef NR
+#undef MC
+#undef KC
+#undef NC
+#undef KERNEL
+#undef DOT_ROWS
+#undef AXPY_ROWS
+
+#define T double
+#define P(name) d_portable_##name
+#define ENTRY mcl_d_gemm_portable
+#define MR 4
+#define NR 4
+#define MC 64
+#define KC 256
+#define NC 2048
+#define KERNEL d_kernel_portable
+#define DOT_ROWS d_dot_rows_portable
+#define AXPY_ROWS d_axpy_rows_portable
+#include "gemm_driver.h"

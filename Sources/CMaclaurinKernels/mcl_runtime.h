@@ -16,7 +16,17 @@ int mcl_isa_level(void);
 /// Per-thread scratch buffer number `slot` (0 ..< MCL_TBUF_SLOTS), 64-byte aligned, at least
 /// `bytes` long. It is reused by later calls on the same thread (contents not preserved when it
 /// has to grow) and freed when the thread exits. Returns NULL if the allocation fails.
-#define MCL_TBUF_SLOTS 4
+/// Each slot has one owner: a kernel must not hold a slot's buffer across a call into another
+/// kernel that uses the same slot (e.g. an im2col buffer passed to GEMM must not live in a GEMM
+/// slot). GEMM owns the first four; other kernels use MCL_TBUF_FREE and up.
+enum {
+    MCL_TBUF_GEMM_A = 0,     // packed A block
+    MCL_TBUF_GEMM_B = 1,     // packed B block
+    MCL_TBUF_GEMM_EDGE = 2,  // last partial A panel when A is read in place
+    MCL_TBUF_GEMV = 3,       // matrix-vector sums and vector copy
+    MCL_TBUF_FREE = 4,       // first slot for other kernels
+    MCL_TBUF_SLOTS = 8
+};
 void *mcl_thread_buffer(int slot, size_t bytes);
 
 /// Busy-wait hint for spin loops.

@@ -12,7 +12,9 @@
 // Workers spin on `state` for a short while after each job (low latency for back-to-back
 // calls), then sleep on a condition variable. A worker increments `sleepers` before its final
 // check of `state` and the caller reads `sleepers` after publishing (both sequentially
-// consistent), so a wake-up cannot be lost.
+// consistent), so a wake-up cannot be lost. Workers beyond the current thread count (after
+// mcl_set_num_threads lowered it) park on a second condition variable instead, so they cost
+// nothing per job.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -25,7 +27,7 @@
 #include "mcl_runtime.h"
 
 #define MCL_MAX_THREADS 256
-#define MCL_SPIN_NS 200000L  // how long an idle worker spins before sleeping
+#define MCL_SPIN_NS 200000L  // CPU time an idle worker spins before sleeping
 
 typedef void (*mcl_task_fn)(void *ctx, long begin, long end);
 
@@ -35,25 +37,27 @@ typedef void (*mcl_task_fn)(void *ctx, long begin, long end);
 #define STATE_NEXT(s) ((unsigned)((s) & 0xffff))
 
 static struct {
-    _Atomic uint64_t state;
+    _Alignas(64) _Atomic uint64_t state;  // own cache line: polled by spinning workers
     _Atomic(mcl_task_fn) fn;
     _Atomic(void *) ctx;
     atomic_long n;
-    atomic_long done;       // chunks of the current job that have finished
-    atomic_int sleepers;    // workers blocked (or about to block) on `wake`
+    _Alignas(64) atomic_long done;  // chunks of the current job that have finished
+    atomic_int sleepers;            // workers blocked (or about to block) on `wake`
     atomic_int busy;        // 1 while some thread is running a parallel job
     atomic_int nthreads;    // 0 until first use
     int nworkers;           // workers started so far (only touched while holding `busy`)
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-} g_pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    pthread_cond_t wake;      // a new job was published (for `sleepers`)
+    pthread_cond_t activate;  // the thread count was raised (for workers beyond it)
+} g_pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+            .activate = PTHREAD_COND_INITIALIZER};
 
 static _Thread_local int tls_in_pool;  // set on workers and on a caller during its job
 
-/// Nanoseconds on the monotonic clock.
-static long now_ns(void) {
+/// CPU time consumed by the calling thread, in nanoseconds.
+static long thread_cpu_ns(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
@@ -82,11 +86,15 @@ int mcl_get_num_threads(void) {
     return n;
 }
 
-/// Sets the number of threads kernels may use; values < 1 mean 1.
+/// Sets the number of threads kernels may use; values < 1 mean 1. Wakes parked workers that
+/// the new count makes active.
 void mcl_set_num_threads(int n) {
     if (n < 1) n = 1;
     if (n > MCL_MAX_THREADS) n = MCL_MAX_THREADS;
+    pthread_mutex_lock(&g_pool.lock);
     atomic_store_explicit(&g_pool.nthreads, n, memory_order_relaxed);
+    pthread_cond_broadcast(&g_pool.activate);
+    pthread_mutex_unlock(&g_pool.lock);
 }
 
 /// Claims and runs chunks of the job whose published state is `s` until none is left or the
@@ -112,17 +120,17 @@ static void run_chunks(uint64_t s) {
     }
 }
 
-/// Blocks until the published generation differs from `seen`; spins first when `spin`.
-static uint64_t wait_for_job(uint32_t seen, int spin) {
+/// Blocks until the published generation differs from `seen`, spinning for a while first.
+/// The spin is bounded by this thread's CPU time, not wall time, so that a worker preempted
+/// while spinning (on a busy machine) does not fall asleep as soon as it runs again.
+static uint64_t wait_for_job(uint32_t seen) {
     uint64_t s;
-    if (spin) {
-        long deadline = now_ns() + MCL_SPIN_NS;
-        for (unsigned i = 1;; i++) {
-            s = atomic_load_explicit(&g_pool.state, memory_order_acquire);
-            if (STATE_GEN(s) != seen) return s;
-            mcl_cpu_relax();
-            if ((i & 63) == 0 && now_ns() > deadline) break;
-        }
+    long deadline = thread_cpu_ns() + MCL_SPIN_NS;
+    for (unsigned i = 1;; i++) {
+        s = atomic_load_explicit(&g_pool.state, memory_order_acquire);
+        if (STATE_GEN(s) != seen) return s;
+        mcl_cpu_relax();
+        if ((i & 255) == 0 && thread_cpu_ns() > deadline) break;
     }
     pthread_mutex_lock(&g_pool.lock);
     atomic_fetch_add(&g_pool.sleepers, 1);
@@ -132,18 +140,25 @@ static uint64_t wait_for_job(uint32_t seen, int spin) {
     return s;
 }
 
+/// Parks worker `id` while it is beyond the thread count (it is then not woken for jobs).
+static void wait_until_active(int id) {
+    pthread_mutex_lock(&g_pool.lock);
+    while (id >= mcl_get_num_threads()) pthread_cond_wait(&g_pool.activate, &g_pool.lock);
+    pthread_mutex_unlock(&g_pool.lock);
+}
+
 /// A worker's life: wait for a new generation, help with its chunks, repeat. Worker `id`
-/// (1-based; the caller is 0) only spins while it is within the current thread count.
+/// (1-based; the caller is 0) only takes part while it is within the current thread count.
 static void *worker_main(void *arg) {
     uintptr_t packed = (uintptr_t)arg;
     int id = (int)(packed >> 32);
     uint32_t seen = (uint32_t)packed;
     tls_in_pool = 1;
     for (;;) {
-        int active = id < mcl_get_num_threads();
-        uint64_t s = wait_for_job(seen, active);
+        if (id >= mcl_get_num_threads()) wait_until_active(id);
+        uint64_t s = wait_for_job(seen);
         seen = STATE_GEN(s);
-        run_chunks(s);
+        if (id < mcl_get_num_threads()) run_chunks(s);
     }
     return NULL;
 }
@@ -224,10 +239,12 @@ static void free_tbufs(void *p) {
     free(t);
 }
 
+/// Creates the key whose destructor frees a thread's buffers (once per process).
 static void make_tbuf_key(void) { pthread_key_create(&g_tbuf_key, free_tbufs); }
 
 /// This thread's buffer `slot`, grown (contents dropped) to at least `bytes`, 64-byte aligned.
 void *mcl_thread_buffer(int slot, size_t bytes) {
+    if (slot < 0 || slot >= MCL_TBUF_SLOTS) return NULL;
     mcl_tbufs *t = tls_tbufs;
     if (t == NULL) {
         pthread_once(&g_tbuf_once, make_tbuf_key);

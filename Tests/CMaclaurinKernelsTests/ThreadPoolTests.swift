@@ -106,6 +106,18 @@ final class ThreadPoolTests: XCTestCase {
         }
     }
 
+    /// Lowering and raising the thread count between calls (parks and re-activates workers).
+    func testThreadCountChangesBetweenCalls() {
+        for threads in [4, 2, 1, 3, 2, 4, 2] {
+            mcl_set_num_threads(Int32(threads))
+            for _ in 0..<50 {
+                let log = ChunkLog()
+                runParallelFor(n: 997, grain: 3, log: log)
+                checkPartition(log, n: 997, grain: 3, threads: threads, "threads=\(threads)")
+            }
+        }
+    }
+
     /// A call from inside a chunk runs serially but still covers its range.
     func testNestedCallsRunSerially() {
         mcl_set_num_threads(2)
