@@ -21,33 +21,45 @@ public struct ClosureSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
     public func costs(_ positions: Tensor<Scalar>) -> [Double] { body(positions) }
 }
 
+/// How `DerivativeSwarmObjective` evaluates a swarm.
+public enum SwarmEvaluation: Sendable, Equatable {
+    /// The fused kernel: dense layers with linear / tanh / sigmoid activations, one output,
+    /// values and first partials; value and input gradient of every particle on every sample in
+    /// one call, particles split over threads.
+    case fusedKernel
+    /// One batched tensor computation (particles along a leading axis, batched matmuls, Taylor
+    /// jets): any stack of dense layers, any outputs and derivative kinds.
+    case batchedTensors
+    /// The general engine, particle by particle: any model.
+    case perParticle
+}
+
 /// The loss of a model on a derivative dataset (`DerivativeObjective.evaluate`) as a function of
 /// its flat weight vector (`ParameterVector.flatten(model.parameters)` layout), for swarms.
-///
-/// Multilayer perceptrons of dense layers (linear, tanh, sigmoid) with one output, supervised on
-/// values and first partials, are evaluated for the whole swarm in one batched call of a fused
-/// kernel (value and input gradient of every particle on every sample, particles split over
-/// `threads` threads); `hasFastPath` tells. Other models are evaluated particle by particle with
-/// the general engine (plain tensors and jets).
+/// The whole swarm is evaluated at once by the fastest `SwarmEvaluation` that applies.
 public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
     /// The architecture (its weights are only a template).
     public let model: Sequential<Scalar>
     public let objective: DerivativeObjective<Scalar>
-    /// Threads for the fused kernel (default: the online CPUs). Results do not depend on it.
+    /// The evaluation in use.
+    public let evaluation: SwarmEvaluation
+    /// Threads for the fused kernel (default: the kernels' thread count). Results do not depend on it.
     public var threads: Int
     let shapes: [[Int]]
     let kernel: AnyObject?
+    let batched: BatchedSwarmEvaluator<Scalar>?
 
     /// - Parameters:
-    ///   - allowsFastPath: false forces the general engine (for checking the fused kernel).
-    public init(model: Sequential<Scalar>, objective: DerivativeObjective<Scalar>, allowsFastPath: Bool = true,
+    ///   - evaluation: the evaluation to use if it applies (nil: the fastest that applies);
+    ///     otherwise the next one down the list `fusedKernel`, `batchedTensors`, `perParticle`.
+    public init(model: Sequential<Scalar>, objective: DerivativeObjective<Scalar>, evaluation: SwarmEvaluation? = nil,
                 threads: Int? = nil) {
         self.model = model
         self.objective = objective
         self.threads = max(1, threads ?? defaultThreadCount)
         self.shapes = ParameterVector.shapes(of: model.parameters)
         var kernel: AnyObject?
-        if allowsFastPath, let shape = MLPShape(model), shape.widths.last == 1 {
+        if evaluation == nil || evaluation == .fusedKernel, let shape = MLPShape(model), shape.widths.last == 1 {
             if Scalar.self == Float.self, let rows = SupervisedRows<Float>(objective) {
                 kernel = SwarmMLPKernel(shape: shape, rows: rows)
             } else if Scalar.self == Double.self, let rows = SupervisedRows<Double>(objective) {
@@ -55,17 +67,19 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
             }
         }
         self.kernel = kernel
+        batched = kernel == nil && evaluation != .perParticle ? BatchedSwarmEvaluator(model: model, objective: objective) : nil
+        self.evaluation = kernel != nil ? .fusedKernel : batched != nil ? .batchedTensors : .perParticle
     }
 
     /// A convenience: the objective of `dataset` weighted by `weighting`.
     public convenience init(model: Sequential<Scalar>, dataset: DerivativeDataset<Scalar>, weighting: KindWeighting = .equal,
-                            allowsFastPath: Bool = true, threads: Int? = nil) {
+                            evaluation: SwarmEvaluation? = nil, threads: Int? = nil) {
         self.init(model: model, objective: DerivativeObjective(dataset: dataset, weighting: weighting),
-                  allowsFastPath: allowsFastPath, threads: threads)
+                  evaluation: evaluation, threads: threads)
     }
 
     /// True when the swarm is evaluated by the fused kernel.
-    public var hasFastPath: Bool { kernel != nil }
+    public var hasFastPath: Bool { evaluation == .fusedKernel }
     public var dimension: Int { shapes.reduce(0) { $0 + $1.reduce(1, *) } }
 
     /// The model with the weights of `position` (`[D]`).
@@ -92,6 +106,8 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
             x.withUnsafePointer { xp in out.withUnsafeMutableBufferPointer { o in
                 if let base = o.baseAddress { k.costs(xp, particles: p, into: base, threads: threads) }
             } }
+        } else if let batched {
+            out = batched.costs(positions)
         } else {
             let d = dimension
             for i in 0..<p {

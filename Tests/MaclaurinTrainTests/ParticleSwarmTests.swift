@@ -109,10 +109,10 @@ final class ParticleSwarmTests: XCTestCase {
         XCTAssertLessThanOrEqual(around.maxAbsDifference(centre.reshaped(to: [1, d]).broadcast(to: [200, d])), 0.01)
     }
 
-    /// The fused swarm kernel gives the general engine's loss for every particle: one hidden
-    /// layer (fully fused path) and deeper networks, tanh and sigmoid, Float and Double, on any
-    /// number of threads.
-    func testFusedSwarmKernelMatchesGeneralEngine() {
+    /// The fused swarm kernel and the batched tensor evaluation give the general engine's loss
+    /// for every particle: one hidden layer (fully fused path) and deeper networks, tanh and
+    /// sigmoid, Float and Double, on any number of threads.
+    func testSwarmEvaluationsMatchGeneralEngine() {
         let data: DerivativeDataset<Double> = Fixtures.dataset(
             inputs: 2, kinds: [.value(output: 0), .firstPartial(output: 0, input: 0), .firstPartial(output: 0, input: 1)], count: 19)
         let models: [Sequential<Double>] = [
@@ -121,12 +121,13 @@ final class ParticleSwarmTests: XCTestCase {
         ]
         for (mi, model) in models.enumerated() {
             let fast = DerivativeSwarmObjective(model: model, dataset: data, weighting: .bySampleCount, threads: 1)
-            let general = DerivativeSwarmObjective(model: model, dataset: data, weighting: .bySampleCount, allowsFastPath: false)
-            XCTAssertTrue(fast.hasFastPath)
-            XCTAssertFalse(general.hasFastPath)
+            let batched = DerivativeSwarmObjective(model: model, dataset: data, weighting: .bySampleCount, evaluation: .batchedTensors)
+            let general = DerivativeSwarmObjective(model: model, dataset: data, weighting: .bySampleCount, evaluation: .perParticle)
+            XCTAssertEqual([fast.evaluation, batched.evaluation, general.evaluation], [.fusedKernel, .batchedTensors, .perParticle])
             let positions = Tensor<Double>(randomUniform: [9, fast.dimension], low: -1.5, high: 1.5, generator: &rng)
-            let a = fast.costs(positions), b = general.costs(positions)
+            let a = fast.costs(positions), b = general.costs(positions), c = batched.costs(positions)
             for (x, y) in zip(a, b) { XCTAssertLessThan(Fixtures.relativeError(x, y), 1e-12, "model \(mi)") }
+            for (x, y) in zip(c, b) { XCTAssertLessThan(Fixtures.relativeError(x, y), 1e-12, "batched, model \(mi)") }
             fast.threads = 3
             XCTAssertEqual(fast.costs(positions), a)
             let fastF = DerivativeSwarmObjective(model: DerivativeObjectiveTests.float(model),
@@ -134,6 +135,24 @@ final class ParticleSwarmTests: XCTestCase {
             XCTAssertTrue(fastF.hasFastPath)
             for (x, y) in zip(fastF.costs(Tensor(positions)), b) { XCTAssertLessThan(Fixtures.relativeError(x, y), 2e-5, "Float model \(mi)") }
         }
+    }
+
+    /// Second partials and several outputs: no fused kernel, but still one batched computation,
+    /// equal to the general engine particle by particle; a swarm run on it converges.
+    func testBatchedEvaluationWithSecondPartialsAndTwoOutputs() {
+        let data: DerivativeDataset<Double> = Fixtures.dataset(
+            inputs: 2, kinds: [.value(output: 1), .firstPartial(output: 0, input: 1), .secondPartial(output: 1, inputs: 0, 1),
+                               .secondPartial(output: 0, inputs: 0, 0)], count: 7)
+        let model: Sequential<Double> = Fixtures.mlp([2, 5, 4, 2], hidden: .softplus)
+        let batched = DerivativeSwarmObjective(model: model, dataset: data)
+        let general = DerivativeSwarmObjective(model: model, dataset: data, evaluation: .perParticle)
+        XCTAssertEqual(batched.evaluation, .batchedTensors)
+        let positions = Tensor<Double>(randomUniform: [6, batched.dimension], low: -1, high: 1, generator: &rng)
+        for (x, y) in zip(batched.costs(positions), general.costs(positions)) {
+            XCTAssertLessThan(Fixtures.relativeError(x, y), 1e-12)
+        }
+        let r = ParticleSwarm<Double>(particles: 12, seed: 2).minimize(batched, initialization: .layerInitializers(model), iterations: 15)
+        XCTAssertLessThan(r.bestCost, r.history[0])
     }
 
     /// A whole swarm run on a network does not depend on the thread count.
