@@ -18,7 +18,7 @@ enum JSONOutput {
 
     /// Compact JSON text (keys sorted, full round-trip precision).
     static func string(_ object: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }
