@@ -70,7 +70,7 @@ public enum WorkloadRegistry {
             let a = Tensor<Float>(randomNormal: [n, n], generator: &g), b = Tensor<Float>(randomNormal: [n, n], generator: &g)
             var m = measure("W7", "maclaurin_matmul_\(n)", repetitions: 30) { _ = a.matmul(b) }
             let flops = 2 * Double(n) * Double(n) * Double(n)
-            m.extra = [("GFLOPs_median", format(flops / m.medianMilliseconds / 1e6, 1)),
+            m.extra = [("size", "\(n)"), ("GFLOPs_median", format(flops / m.medianMilliseconds / 1e6, 1)),
                        ("GFLOPs_best", format(flops / m.minimumMilliseconds / 1e6, 1))]
             return m
         }
