@@ -52,6 +52,23 @@ public enum WorkloadRegistry {
                 let v = Tensor<Float>([1])
                 return [measure("W3", "maclaurin_taylor_k8") { _ = model.directionalDerivatives(at: x, direction: v, order: 8) }]
             },
+            Workload(id: "W4", summary: "MLP 2-64-64-1 tanh, batch 1024: one Sobolev step (y, dy/dx1, dy/dx2; Adam)") {
+                let w = W4Workload()
+                var loss = 0.0
+                var m = measure("W4", "maclaurin_sobolev_step") { loss = w.run() }
+                m.extra = [("loss_last", format(loss, 6))]
+                return [m]
+            },
+            Workload(id: "W6", summary: "PSO 64 particles x 500 iterations, 2-16-1 tanh on value + partial samples") {
+                func swarm<S: TensorScalar>(_: S.Type, _ name: String) -> Measurement {
+                    let w = W6Workload<S>()
+                    var loss = 0.0
+                    var m = measure("W6", name, repetitions: 10, warmup: 1, budget: 20) { loss = w.run() }
+                    m.extra = [("final_loss", format(loss, 6))]
+                    return m
+                }
+                return [swarm(Float.self, "maclaurin_pso_constriction_f32"), swarm(Double.self, "maclaurin_pso_constriction_f64")]
+            },
             Workload(id: "W7", summary: "float32 matmul 1024 and 2048 (GFLOP/s)") { matmulWorkload() },
         ]
     }
