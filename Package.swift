@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "MaclaurinTensor", dependencies: ["CMaclaurinKernels"]),
         .target(name: "MaclaurinAutodiff", dependencies: ["MaclaurinTensor"]),
         .target(name: "MaclaurinNN", dependencies: ["MaclaurinAutodiff"]),
-        .target(name: "MaclaurinData", dependencies: ["MaclaurinTensor"]),
+        .target(name: "MaclaurinData", dependencies: ["MaclaurinTensor"], exclude: ["README.md"]),
         .target(name: "MaclaurinTrain", dependencies: ["MaclaurinNN", "MaclaurinData"]),
         .target(name: "Maclaurin", dependencies: [
             "MaclaurinTensor", "MaclaurinAutodiff", "MaclaurinNN", "MaclaurinData", "MaclaurinTrain",
