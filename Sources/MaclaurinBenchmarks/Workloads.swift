@@ -52,6 +52,9 @@ public enum WorkloadRegistry {
                 let v = Tensor<Float>([1])
                 return [measure("W3", "maclaurin_taylor_k8") { _ = model.directionalDerivatives(at: x, direction: v, order: 8) }]
             },
+            Workload(id: "W5", summary: "Taylor CNN 32x32x3, batch 64: one training step (Adam) and inference (W5i)") {
+                CNNWorkloads.run()
+            },
             Workload(id: "W7", summary: "float32 matmul 1024 and 2048 (GFLOP/s)") { matmulWorkload() },
         ]
     }
