@@ -28,8 +28,6 @@ public struct SwarmResult<Scalar: TensorScalar> {
     public var bestCost: Double
     /// The best cost after each iteration (one swarm evaluation each).
     public var history: [Double]
-    /// The mean finite cost of the swarm at each iteration.
-    public var meanCost: [Double]
     /// Objective evaluations (particles x iterations).
     public var evaluations: Int
     public var stopReason: SwarmStopReason
@@ -94,19 +92,24 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
     public var stallIterations: Int
     /// Stop as soon as the best cost is <= this.
     public var targetCost: Double?
+    /// Passes each particle's best cost as a bound to `SwarmObjective.costs(_:bounds:)`, so that
+    /// evaluations that cannot improve it may stop early. The run is the same either way (a
+    /// particle only moves its best on a cost below its bound, and such costs are exact).
+    public var prunesEvaluations: Bool
     public var seed: UInt64
 
     public init(particles: Int = 64, topology: SwarmTopology = .global, update: SwarmVelocityUpdate = .constriction,
                 bounds: ClosedRange<Double>? = nil, boundaryHandling: SwarmBoundaryHandling = .reflect,
                 velocityLimit: Double? = nil, tolerance: Double? = nil, stallIterations: Int = 20,
-                targetCost: Double? = nil, seed: UInt64 = 0) {
+                targetCost: Double? = nil, prunesEvaluations: Bool = true, seed: UInt64 = 0) {
         precondition(particles >= 1, "a swarm needs at least one particle")
         if case .ring(let k) = topology { precondition(k >= 1, "a ring topology needs radius >= 1") }
         precondition(velocityLimit.map { $0 > 0 } ?? true, "the velocity limit must be > 0")
         precondition(stallIterations >= 1, "stallIterations must be >= 1")
         self.particles = particles; self.topology = topology; self.update = update; self.bounds = bounds
         self.boundaryHandling = boundaryHandling; self.velocityLimit = velocityLimit; self.tolerance = tolerance
-        self.stallIterations = stallIterations; self.targetCost = targetCost; self.seed = seed
+        self.stallIterations = stallIterations; self.targetCost = targetCost
+        self.prunesEvaluations = prunesEvaluations; self.seed = seed
     }
 
     /// Minimises `objective` for at most `iterations` swarm evaluations.
@@ -127,17 +130,16 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
             }
         }
         var best = x, bestCost = [Double](repeating: .infinity, count: p)
-        var history: [Double] = [], meanCost: [Double] = []
+        var history: [Double] = []
         var stop = SwarmStopReason.iterations
         var stalled = 0
         var evaluated = x
         for iteration in 1...iterations {
-            let costs = objective.costs(SwarmMath.tensor(x, shape: [p, d]) as Tensor<Scalar>)
+            let positions: Tensor<Scalar> = SwarmMath.tensor(x, shape: [p, d])
+            let costs = prunesEvaluations ? objective.costs(positions, bounds: bestCost) : objective.costs(positions)
             precondition(costs.count == p, "the objective returned \(costs.count) costs for \(p) particles")
             evaluated = x
-            var sum = 0.0, finite = 0
             for i in 0..<p where costs[i].isFinite {
-                sum += costs[i]; finite += 1
                 if costs[i] < bestCost[i] {
                     bestCost[i] = costs[i]
                     for j in 0..<d { best[i * d + j] = x[i * d + j] }
@@ -146,7 +148,6 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
             let leader = SwarmMath.argmin(bestCost)
             let previous = history.last ?? .infinity
             history.append(bestCost[leader])
-            meanCost.append(finite > 0 ? sum / Double(finite) : .infinity)
             if let target = targetCost, bestCost[leader] <= target { stop = .targetReached; break }
             if let tol = tolerance {
                 stalled = previous - bestCost[leader] < tol * (1 + abs(bestCost[leader])) ? stalled + 1 : 0
@@ -159,7 +160,7 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
         }
         let leader = SwarmMath.argmin(bestCost)
         return SwarmResult(bestPosition: SwarmMath.tensor(Array(best[(leader * d)..<((leader + 1) * d)]), shape: [d]),
-                           bestCost: bestCost[leader], history: history, meanCost: meanCost,
+                           bestCost: bestCost[leader], history: history,
                            evaluations: history.count * p, stopReason: stop,
                            finalPositions: SwarmMath.tensor(evaluated, shape: [p, d]))
     }
