@@ -17,7 +17,14 @@ public enum SwarmInitialization<Scalar: TensorScalar> {
 
 /// Why a swarm stopped.
 public enum SwarmStopReason: Sendable, Equatable {
-    case iterations, targetReached, stalled, callback
+    /// All iterations ran.
+    case iterations
+    /// The best cost reached `targetCost`.
+    case targetReached
+    /// No progress beyond `tolerance` for `stallIterations` iterations.
+    case stalled
+    /// The progress callback returned false.
+    case callback
 }
 
 /// The outcome of `ParticleSwarm.minimize`.
@@ -30,6 +37,7 @@ public struct SwarmResult<Scalar: TensorScalar> {
     public var history: [Double]
     /// Objective evaluations (particles x iterations).
     public var evaluations: Int
+    /// Why the run ended.
     public var stopReason: SwarmStopReason
     /// The positions of the last evaluated swarm, `[P, D]`.
     public var finalPositions: Tensor<Scalar>
@@ -45,7 +53,9 @@ public enum SwarmTopology: Sendable, Equatable {
 
 /// The velocity rule of a particle swarm (see `ParticleSwarm`).
 public enum SwarmVelocityUpdate: Sendable, Equatable {
+    /// v = w v + c1 r1 (p - x) + c2 r2 (l - x).
     case inertia(weight: Double, cognitive: Double, social: Double)
+    /// SPSO-2011: v = w v + x' - x, x' drawn in the ball around the centre of gravity G.
     case hypersphere(weight: Double, acceleration: Double)
     /// w = 0.7298, c1 = c2 = 1.49618.
     public static let constriction = SwarmVelocityUpdate.inertia(weight: 0.7298, cognitive: 1.49618, social: 1.49618)
@@ -78,17 +88,22 @@ public enum SwarmBoundaryHandling: Sendable, Equatable {
 /// Random numbers come from one seeded generator, drawn serially in particle order, so a run is
 /// reproducible for a seed whatever the number of threads the objective uses.
 public struct ParticleSwarm<Scalar: TensorScalar> {
+    /// P, the number of particles.
     public var particles: Int
+    /// Who informs whom.
     public var topology: SwarmTopology
+    /// The velocity rule and its constants.
     public var update: SwarmVelocityUpdate
     /// Box for every coordinate (nil: unbounded).
     public var bounds: ClosedRange<Double>?
+    /// What happens at the bounds.
     public var boundaryHandling: SwarmBoundaryHandling
     /// Largest |v| per coordinate (nil: no clamping).
     public var velocityLimit: Double?
     /// Stop when the best cost improved by less than tolerance (1 + |best|) for `stallIterations`
     /// consecutive iterations (nil: never).
     public var tolerance: Double?
+    /// See `tolerance`.
     public var stallIterations: Int
     /// Stop as soon as the best cost is <= this.
     public var targetCost: Double?
@@ -96,8 +111,11 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
     /// evaluations that cannot improve it may stop early. The run is the same either way (a
     /// particle only moves its best on a cost below its bound, and such costs are exact).
     public var prunesEvaluations: Bool
+    /// Seeds the one random stream of the run.
     public var seed: UInt64
 
+    /// A swarm with the given settings (defaults: 64 particles, global best, constriction
+    /// constants, unbounded, pruning on).
     public init(particles: Int = 64, topology: SwarmTopology = .global, update: SwarmVelocityUpdate = .constriction,
                 bounds: ClosedRange<Double>? = nil, boundaryHandling: SwarmBoundaryHandling = .reflect,
                 velocityLimit: Double? = nil, tolerance: Double? = nil, stallIterations: Int = 20,

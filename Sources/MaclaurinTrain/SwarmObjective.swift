@@ -13,11 +13,13 @@ public protocol SwarmObjective<Scalar> {
 }
 
 extension SwarmObjective {
+    /// Evaluates everything (ignores the bounds).
     public func costs(_ positions: Tensor<Scalar>, bounds: [Double]) -> [Double] { costs(positions) }
 }
 
 /// A swarm objective from a closure over the stacked positions `[P, D]`.
 public struct ClosureSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
+    /// D.
     public let dimension: Int
     let body: (Tensor<Scalar>) -> [Double]
 
@@ -26,6 +28,7 @@ public struct ClosureSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
         self.dimension = dimension; self.body = body
     }
 
+    /// The closure's costs.
     public func costs(_ positions: Tensor<Scalar>) -> [Double] { body(positions) }
 }
 
@@ -48,6 +51,7 @@ public enum SwarmEvaluation: Sendable, Equatable {
 public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
     /// The architecture (its weights are only a template).
     public let model: Sequential<Scalar>
+    /// The loss being minimised.
     public let objective: DerivativeObjective<Scalar>
     /// The evaluation in use.
     public let evaluation: SwarmEvaluation
@@ -88,6 +92,7 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
 
     /// True when the swarm is evaluated by the fused kernel.
     public var hasFastPath: Bool { evaluation == .fusedKernel }
+    /// D, the number of weights.
     public var dimension: Int { shapes.reduce(0) { $0 + $1.reduce(1, *) } }
 
     /// The model with the weights of `position` (`[D]`).
@@ -100,6 +105,7 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
     /// The flat weight vector of `model`'s parameters.
     public func position(of model: Sequential<Scalar>) -> Tensor<Scalar> { ParameterVector.flatten(model.parameters) }
 
+    /// The loss of each particle (`[P, D]` positions).
     public func costs(_ positions: Tensor<Scalar>) -> [Double] { evaluate(positions, bounds: nil) }
 
     /// With the fused kernel and one hidden layer, evaluation of a particle stops at the first

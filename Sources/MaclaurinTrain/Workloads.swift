@@ -10,7 +10,9 @@ import Foundation
 public final class W4Workload {
     /// The model being trained.
     public private(set) var model: Sequential<Float>
+    /// The W4 loss (y, dy/dx1, dy/dx2 at the same 1024 points).
     public let objective: DerivativeObjective<Float>
+    /// Adam with PyTorch defaults (as the reference).
     public private(set) var optimizer = Adam<Float>(learningRate: 1e-3)
     var parameters: [Tensor<Float>]
 
@@ -57,8 +59,11 @@ public final class W4Workload {
 ///     let w6 = W6Workload()
 ///     let loss = w6.run()        // one whole swarm run
 public final class W6Workload<Scalar: TensorScalar> {
+    /// The swarm settings.
     public let swarm: ParticleSwarm<Scalar>
+    /// The swarm objective (fused kernel).
     public let objective: DerivativeSwarmObjective<Scalar>
+    /// Swarm iterations per run.
     public let iterations: Int
     /// Where particles start.
     public let initialization: SwarmInitialization<Scalar>
