@@ -124,8 +124,7 @@ final class MLPSobolevKernel<T: KernelFloat> {
             }
             // Input gradient on the first rg rows: d_L = s_L, g_l = d_{l+1} W_l^T, d_l = g_l s_l.
             if rg > 0 {
-                let (hL, dL, fL) = (h(layers), upper[layers - 1], act[layers - 1])
-                for i in 0..<(rg &* n[layers]) { dL[i] = fL.derivative(hL[i]) }
+                act[layers - 1].multiplyByDerivative(nil, h(layers), into: upper[layers - 1], range: 0..<(rg &* n[layers]))
                 for l in stride(from: layers - 1, through: 0, by: -1) {
                     let (gl, hl, cols) = (g[l], h(l), n[l])
                     if l > 0 && n[l + 1] == 1 {
@@ -134,7 +133,8 @@ final class MLPSobolevKernel<T: KernelFloat> {
                         forRows(rg, cols: cols) { lo, hi in
                             for i in lo..<hi {
                                 let dv = dn[i], base = i &* cols
-                                for j in 0..<cols { let v = dv * wl[j]; gl[base &+ j] = v; dl[base &+ j] = v * f.derivative(hl[base &+ j]) }
+                                for j in 0..<cols { gl[base &+ j] = dv * wl[j] }
+                                f.multiplyByDerivative(wl, scale: dv, hl + base, into: dl + base, range: 0..<cols)
                             }
                         }
                         continue
@@ -143,7 +143,7 @@ final class MLPSobolevKernel<T: KernelFloat> {
                     guard l > 0 else { continue }
                     let (dl, f) = (upper[l - 1], act[l - 1])
                     forRows(rg, cols: cols) { lo, hi in
-                        for i in (lo &* cols)..<(hi &* cols) { dl[i] = gl[i] * f.derivative(hl[i]) }
+                        f.multiplyByDerivative(gl, hl, into: dl, range: (lo &* cols)..<(hi &* cols))
                     }
                 }
             }
@@ -163,13 +163,13 @@ final class MLPSobolevKernel<T: KernelFloat> {
                             // Small inner extent: the product fused with ~g_{l+1} = ~d_{l+1} s_{l+1}.
                             forRows(rg, cols: cols) { lo, hi in
                                 smallProduct(gPrev, wl, bias: nil, into: db, rows: lo..<hi, n: cols, k: k)
-                                for i in (lo &* cols)..<(hi &* cols) { gb[i] = db[i] * f.derivative(hn[i]) }
+                                f.multiplyByDerivative(db, hn, into: gb, range: (lo &* cols)..<(hi &* cols))
                             }
                             continue
                         }
                         product(gPrev, wl, transposeB: false, into: db, m: rg, n: cols, k: k)
                         forRows(rg, cols: cols) { lo, hi in
-                            for i in (lo &* cols)..<(hi &* cols) { gb[i] = db[i] * f.derivative(hn[i]) }
+                            f.multiplyByDerivative(db, hn, into: gb, range: (lo &* cols)..<(hi &* cols))
                         }
                     }
                 }
@@ -220,26 +220,13 @@ final class MLPSobolevKernel<T: KernelFloat> {
                         for j in 0..<cols { scratch[j] = ur * v[j] }
                         hRow = UnsafePointer(scratch)
                     }
-                    if row < rg {
-                        if let gl {
-                            for j in 0..<cols {
-                                let x = base &+ j, hv = hl[x]
-                                let v = hRow[j] * f.derivative(hv) + db[x] * gl[x] * f.second(hv)
-                                out[x] = v; sums[j] += v
-                            }
-                        } else {
-                            for j in 0..<cols {
-                                let x = base &+ j, hv = hl[x]
-                                let v = hRow[j] * f.derivative(hv) + db[x] * f.second(hv)
-                                out[x] = v; sums[j] += v
-                            }
-                        }
-                    } else {
-                        for j in 0..<cols {
-                            let x = base &+ j
-                            let v = hRow[j] * f.derivative(hl[x])
-                            out[x] = v; sums[j] += v
-                        }
+                    switch f {
+                    case .linear: Self.adjointRow(LinearRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                   out + base, sums, cols)
+                    case .tanh: Self.adjointRow(TanhRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                 out + base, sums, cols)
+                    case .sigmoid: Self.adjointRow(SigmoidRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                    out + base, sums, cols)
                     }
                 }
                 i = end
@@ -249,6 +236,26 @@ final class MLPSobolevKernel<T: KernelFloat> {
         for blk in 0..<((r + Self.block - 1) / Self.block) {
             let sums = partial + blk &* cols
             for j in 0..<cols { biasGradient[j] += sums[j] }
+        }
+    }
+
+    /// One row of ~a = ~h f' + (~d g) f'' (`dBar` nil off the gradient rows, `g` nil: 1), added to `sums`.
+    @inline(__always)
+    static func adjointRow<A: ActivationRule>(_: A.Type, _ hBar: UnsafePointer<T>, _ h: UnsafePointer<T>, _ dBar: UnsafePointer<T>?,
+                                              _ g: UnsafePointer<T>?, _ out: UnsafeMutablePointer<T>,
+                                              _ sums: UnsafeMutablePointer<T>, _ cols: Int) {
+        if let dBar, let g {
+            for j in 0..<cols {
+                let hv = h[j], v = hBar[j] * A.derivative(hv) + dBar[j] * g[j] * A.second(hv)
+                out[j] = v; sums[j] += v
+            }
+        } else if let dBar {
+            for j in 0..<cols {
+                let hv = h[j], v = hBar[j] * A.derivative(hv) + dBar[j] * A.second(hv)
+                out[j] = v; sums[j] += v
+            }
+        } else {
+            for j in 0..<cols { let v = hBar[j] * A.derivative(h[j]); out[j] = v; sums[j] += v }
         }
     }
 

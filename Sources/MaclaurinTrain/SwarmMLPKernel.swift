@@ -152,7 +152,7 @@ extension SwarmMLPKernel {
                         let h = a + j &* count, vj = v[j]
                         axpy(vj, h, y, count: count)
                         guard cg > 0 else { continue }
-                        for k in 0..<cg { d[k] = vj * act.derivative(h[k]) }
+                        act.multiplyByDerivative(nil, scale: vj, h, into: d, range: 0..<cg)
                         for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
                     }
                     loss += weightedSquaredError(y, yt + lo, cy + lo, count: count)
