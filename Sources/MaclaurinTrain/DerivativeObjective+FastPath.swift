@@ -22,9 +22,23 @@ extension DerivativeObjective {
 
     func fastLossAndGradients(_ model: Sequential<Scalar>) -> ObjectiveEvaluation<Scalar>? {
         guard let shape = MLPShape(model), shape.widths.last == 1 else { return nil }
-        if Scalar.self == Float.self { return run(Float.self, shape, model.parameters) }
-        if Scalar.self == Double.self { return run(Double.self, shape, model.parameters) }
-        return nil
+        // The kernel is called with a concrete type so that its loops are specialised.
+        let result: (loss: Double, perKind: [KindLoss], gradients: Any)
+        if Scalar.self == Float.self {
+            guard let k = kernel(Float.self, shape), let p = model.parameters as? [Tensor<Float>] else { return nil }
+            cache.lock.lock(); defer { cache.lock.unlock() }
+            let r = k.lossAndGradients(p)
+            result = (r.loss, r.perKind, r.gradients)
+        } else if Scalar.self == Double.self {
+            guard let k = kernel(Double.self, shape), let p = model.parameters as? [Tensor<Double>] else { return nil }
+            cache.lock.lock(); defer { cache.lock.unlock() }
+            let r = k.lossAndGradients(p)
+            result = (r.loss, r.perKind, r.gradients)
+        } else {
+            return nil
+        }
+        guard let g = result.gradients as? [Tensor<Scalar>] else { return nil }
+        return ObjectiveEvaluation(loss: result.loss, perKind: result.perKind, gradients: g)
     }
 
     func kernel<T: KernelFloat>(_: T.Type, _ shape: MLPShape) -> MLPSobolevKernel<T>? {
@@ -35,14 +49,5 @@ extension DerivativeObjective {
         let k = MLPSobolevKernel(shape: shape, rows: rows)
         cache.kernel = k
         return k
-    }
-
-    func run<T: KernelFloat>(_: T.Type, _ shape: MLPShape, _ parameters: [Tensor<Scalar>]) -> ObjectiveEvaluation<Scalar>? {
-        guard let k = kernel(T.self, shape), let p = parameters as? [Tensor<T>] else { return nil }
-        // One evaluation at a time per kernel (its buffers are shared).
-        cache.lock.lock(); defer { cache.lock.unlock() }
-        let r = k.lossAndGradients(p)
-        guard let g = r.gradients as? [Tensor<Scalar>] else { return nil }
-        return ObjectiveEvaluation(loss: r.loss, perKind: r.perKind, gradients: g)
     }
 }

@@ -1,3 +1,4 @@
+import CMaclaurinKernels
 import Foundation
 
 /// The scalar types of the fused training kernels (`Float`, `Double`), with branch-free
@@ -9,12 +10,20 @@ import Foundation
 /// 7 in Float, 13 in Double; truncation error below one ulp); 2^n built from its bit pattern.
 /// expm1(y) = 2^n (e^r - 1) + (2^n - 1) keeps full relative accuracy near 0, which makes
 /// tanh(x) = -expm1(-2|x|) / (expm1(-2|x|) + 2) (sign restored) accurate to a few ulp everywhere.
-protocol KernelFloat: TensorScalar {
+protocol KernelFloat: TensorScalar, SIMDScalar, Codable {
     /// e^x - 1, for x in any range (saturates to -1 and to a large finite value).
     static func fastExpm1(_ x: Self) -> Self
+    /// True when the C kernels' tanh and sigmoid (`_unary`) are vector code and so faster than
+    /// the Swift loops (which the compiler can only vectorise for the baseline SSE2 target).
+    static var prefersKernelTranscendentals: Bool { get }
 }
 
+/// True when the C kernels dispatched to a vector instruction set.
+let kernelsAreVectorized = String(cString: mcl_isa_name()) != "portable"
+
 extension Float: KernelFloat {
+    static var prefersKernelTranscendentals: Bool { kernelsAreVectorized }
+
     @inline(__always)
     static func fastExpm1(_ x: Float) -> Float {
         let y = Swift.min(Swift.max(x, -87), 88)
@@ -37,6 +46,8 @@ extension Float: KernelFloat {
 }
 
 extension Double: KernelFloat {
+    static var prefersKernelTranscendentals: Bool { false }
+
     @inline(__always)
     static func fastExpm1(_ x: Double) -> Double {
         let y = Swift.min(Swift.max(x, -708), 709)
@@ -99,57 +110,124 @@ enum FusedActivation: Sendable {
         }
     }
 
-    /// h = f(a + b[j]) and s = f'(a + b[j]) over a `[rows, cols]` block (a is overwritten by h).
+    /// h = f(h) and s = f'(h) in place over `count` elements (no bias).
     @inline(__always)
-    func apply<T: KernelFloat>(_ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, derivative s: UnsafeMutablePointer<T>,
-                               rows: Int, cols: Int) {
+    func apply<T: KernelFloat>(_ h: UnsafeMutablePointer<T>, derivative s: UnsafeMutablePointer<T>, count: Int) {
         switch self {
         case .linear:
-            for r in 0..<rows {
-                let row = a + r * cols, srow = s + r * cols
-                for j in 0..<cols { row[j] += bias[j]; srow[j] = 1 }
-            }
+            s.update(repeating: 1, count: count)
         case .tanh:
-            for r in 0..<rows {
-                let row = a + r * cols, srow = s + r * cols
-                for j in 0..<cols {
-                    let h = T.fastTanh(row[j] + bias[j])
-                    row[j] = h; srow[j] = 1 - h * h
-                }
+            if T.prefersKernelTranscendentals {
+                T._unary(MCL_TANH, h, h, count)
+                for k in 0..<count { let v = h[k]; s[k] = 1 - v * v }
+            } else {
+                for k in 0..<count { let v = T.fastTanh(h[k]); h[k] = v; s[k] = 1 - v * v }
             }
         case .sigmoid:
-            for r in 0..<rows {
-                let row = a + r * cols, srow = s + r * cols
-                for j in 0..<cols {
-                    let h = T.fastSigmoid(row[j] + bias[j])
-                    row[j] = h; srow[j] = h - h * h
-                }
+            if T.prefersKernelTranscendentals {
+                T._unary(MCL_SIGMOID, h, h, count)
+                for k in 0..<count { let v = h[k]; s[k] = v - v * v }
+            } else {
+                for k in 0..<count { let v = T.fastSigmoid(h[k]); h[k] = v; s[k] = v - v * v }
             }
         }
     }
 
-    /// f''(a) from h = f(a) and s = f'(a).
+    /// h = f(a) in place over `count` elements (no derivative).
     @inline(__always)
-    func second<T: KernelFloat>(h: T, s: T) -> T {
+    func value<T: KernelFloat>(_ h: UnsafeMutablePointer<T>, count: Int) {
         switch self {
-        case .linear: 0
-        case .tanh: -2 * h * s
-        case .sigmoid: s * (1 - 2 * h)
+        case .linear: return
+        case .tanh:
+            if T.prefersKernelTranscendentals { T._unary(MCL_TANH, h, h, count); return }
+            for k in 0..<count { h[k] = T.fastTanh(h[k]) }
+        case .sigmoid:
+            if T.prefersKernelTranscendentals { T._unary(MCL_SIGMOID, h, h, count); return }
+            for k in 0..<count { h[k] = T.fastSigmoid(h[k]) }
+        }
+    }
+
+    /// f'(a) from h = f(a).
+    @inline(__always)
+    func derivative<T: KernelFloat>(_ h: T) -> T {
+        switch self {
+        case .linear: LinearRule.derivative(h)
+        case .tanh: TanhRule.derivative(h)
+        case .sigmoid: SigmoidRule.derivative(h)
+        }
+    }
+
+    /// out[i] = c a[i] f'(h[i]) for i in `range` (`a` nil: c f'(h[i])); the switch is outside the loop so
+    /// that the loop vectorises.
+    func multiplyByDerivative<T: KernelFloat>(_ a: UnsafePointer<T>?, scale c: T = 1, _ h: UnsafePointer<T>,
+                                              into out: UnsafeMutablePointer<T>, range: Range<Int>) {
+        switch self {
+        case .linear: Self.multiply(LinearRule.self, a, c, h, out, range)
+        case .tanh: Self.multiply(TanhRule.self, a, c, h, out, range)
+        case .sigmoid: Self.multiply(SigmoidRule.self, a, c, h, out, range)
+        }
+    }
+
+    @inline(__always)
+    static func multiply<A: ActivationRule, T: KernelFloat>(_: A.Type, _ a: UnsafePointer<T>?, _ c: T, _ h: UnsafePointer<T>,
+                                                            _ out: UnsafeMutablePointer<T>, _ range: Range<Int>) {
+        if let a {
+            for i in range { out[i] = c * a[i] * A.derivative(h[i]) }
+        } else {
+            for i in range { out[i] = c * A.derivative(h[i]) }
         }
     }
 }
 
-/// Runs `body(begin, end)` over `[0, count)` in contiguous chunks on up to `threads` threads.
-/// Each index is handled by exactly one chunk, so results that depend only on the index do not
+/// The derivatives of an activation in terms of its output h = f(a), as static functions so that
+/// loops specialised on them contain no branch.
+protocol ActivationRule {
+    static func derivative<T: KernelFloat>(_ h: T) -> T
+    static func second<T: KernelFloat>(_ h: T) -> T
+}
+
+/// linear' = 1, linear'' = 0.
+enum LinearRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { 1 }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { 0 }
+}
+
+/// tanh' = 1 - h^2, tanh'' = -2 h (1 - h^2).
+enum TanhRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { 1 - h * h }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { -2 * h * (1 - h * h) }
+}
+
+/// sigmoid' = h (1 - h), sigmoid'' = h (1 - h)(1 - 2h).
+enum SigmoidRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { h - h * h }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { (h - h * h) * (1 - 2 * h) }
+}
+
+/// Runs `body(begin, end)` over `[0, count)` in at most `threads` contiguous chunks on the
+/// kernels' thread pool (kernels called inside run serially there, as the pool requires). Each
+/// index is handled by exactly one chunk, so results that depend only on the index do not
 /// depend on the thread count.
 func parallelChunks(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
     let t = Swift.max(1, Swift.min(threads, count))
-    if t == 1 { body(0, count); return }
-    DispatchQueue.concurrentPerform(iterations: t) { c in
-        body(c * count / t, (c + 1) * count / t)
+    if t == 1 { if count > 0 { body(0, count) }; return }
+    withoutActuallyEscaping(body) { escaping in
+        let box = ChunkBody(escaping)
+        withExtendedLifetime(box) {
+            mcl_parallel_for(count, (count + t - 1) / t, { context, begin, end in
+                guard let context else { return }
+                Unmanaged<ChunkBody>.fromOpaque(context).takeUnretainedValue().body(begin, end)
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
     }
 }
 
-/// The default number of worker threads for the fused kernels: the online CPUs.
-var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+/// The closure `parallelChunks` hands to the pool.
+private final class ChunkBody {
+    let body: (Int, Int) -> Void
+    init(_ body: @escaping (Int, Int) -> Void) { self.body = body }
+}
+
+/// The default number of worker threads for the fused kernels: the kernels' thread count.
+var defaultThreadCount: Int { Int(mcl_get_num_threads()) }
 
