@@ -19,6 +19,8 @@ public enum AtomicFile {
         fileprivate let file: String
         /// Bytes written so far.
         public private(set) var byteCount = 0
+        /// False once the producer has returned: a sink kept past that point must not write.
+        fileprivate var isOpen = true
 
         fileprivate init(descriptor: Int32, file: String) {
             self.descriptor = descriptor
@@ -42,6 +44,7 @@ public enum AtomicFile {
 
         /// Writes all of `bytes`, retrying short writes; returns the error instead of throwing it.
         private func writeAll(_ bytes: UnsafeRawBufferPointer) -> DataError? {
+            precondition(isOpen, "AtomicFile.Sink used after its producer returned")
             guard var cursor = bytes.baseAddress else { return nil }
             var remaining = bytes.count
             while remaining > 0 {
@@ -92,7 +95,9 @@ public enum AtomicFile {
             var info = stat()
             let mode: mode_t = stat(target, &info) == 0 ? info.st_mode & 0o7777 : 0o644
             _ = fchmod(descriptor, mode)
-            try produce(Sink(descriptor: descriptor, file: file))
+            let sink = Sink(descriptor: descriptor, file: file)
+            defer { sink.isOpen = false }
+            try produce(sink)
             guard fsync(descriptor) == 0 else {
                 throw DataError(.io, file: file, "fsync of the temporary file failed: \(errnoText())")
             }

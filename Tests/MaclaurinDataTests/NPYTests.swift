@@ -62,6 +62,19 @@ final class NPYTests: XCTestCase {
                        [1, Float(Double.pi), -0.0, .infinity, -0.0])
     }
 
+    func testLongHeadersAreWrittenAsVersion2() throws {
+        // 22,000 axes of extent 1 give a header of about 66,000 bytes: too long for version 1.0.
+        let tensor = Tensor<Float>(shape: [Int](repeating: 1, count: 22_000), scalars: [4.5])
+        let bytes = [UInt8](NPY.encode(AnyTensor(tensor)))
+        XCTAssertEqual(Array(bytes[6..<8]), [2, 0])
+        let headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        XCTAssertGreaterThan(headerLength, 65535)
+        XCTAssertEqual((12 + headerLength) % 64, 0)
+        let back = try NPY.decode(Data(bytes), file: "long.npy")
+        XCTAssertEqual(back.shape.count, 22_000)
+        XCTAssertEqual(back.tensor(as: Float.self).scalars, [4.5])
+    }
+
     // MARK: Reading other dtypes and versions
 
     func testReadsIntegerBoolAndBigEndianDtypes() throws {
