@@ -90,6 +90,7 @@ public enum DerivativeKind: Hashable, Comparable, Sendable, CustomStringConverti
         }
     }
 
+    /// Orders by derivative order, then output, then inputs.
     public static func < (a: DerivativeKind, b: DerivativeKind) -> Bool {
         let ka = [a.order, a.output] + a.inputs, kb = [b.order, b.output] + b.inputs
         return ka.lexicographicallyPrecedes(kb)
@@ -179,6 +180,7 @@ public struct DerivativeCSVError: Error, CustomStringConvertible, Equatable {
     /// What is wrong.
     public var message: String
 
+    /// An error in `file`, at `line` and `column` when known.
     public init(file: String, line: Int? = nil, column: Int? = nil, message: String) {
         self.file = file; self.line = line; self.column = column; self.message = message
     }

@@ -7,6 +7,7 @@ public struct TrainingError: Error, CustomStringConvertible, Equatable {
     /// What happened.
     public var message: String
 
+    /// An error at `step` (1-based), optionally naming the layer.
     public init(step: Int, layer: String? = nil, message: String) {
         self.step = step; self.layer = layer; self.message = message
     }

@@ -151,21 +151,57 @@ enum FusedActivation: Sendable {
     @inline(__always)
     func derivative<T: KernelFloat>(_ h: T) -> T {
         switch self {
-        case .linear: 1
-        case .tanh: 1 - h * h
-        case .sigmoid: h - h * h
+        case .linear: LinearRule.derivative(h)
+        case .tanh: TanhRule.derivative(h)
+        case .sigmoid: SigmoidRule.derivative(h)
         }
     }
 
-    /// f''(a) from h = f(a).
-    @inline(__always)
-    func second<T: KernelFloat>(_ h: T) -> T {
+    /// out[i] = c a[i] f'(h[i]) for i in `range` (`a` nil: c f'(h[i])); the switch is outside the loop so
+    /// that the loop vectorises.
+    func multiplyByDerivative<T: KernelFloat>(_ a: UnsafePointer<T>?, scale c: T = 1, _ h: UnsafePointer<T>,
+                                              into out: UnsafeMutablePointer<T>, range: Range<Int>) {
         switch self {
-        case .linear: 0
-        case .tanh: -2 * h * (1 - h * h)
-        case .sigmoid: (h - h * h) * (1 - 2 * h)
+        case .linear: Self.multiply(LinearRule.self, a, c, h, out, range)
+        case .tanh: Self.multiply(TanhRule.self, a, c, h, out, range)
+        case .sigmoid: Self.multiply(SigmoidRule.self, a, c, h, out, range)
         }
     }
+
+    @inline(__always)
+    static func multiply<A: ActivationRule, T: KernelFloat>(_: A.Type, _ a: UnsafePointer<T>?, _ c: T, _ h: UnsafePointer<T>,
+                                                            _ out: UnsafeMutablePointer<T>, _ range: Range<Int>) {
+        if let a {
+            for i in range { out[i] = c * a[i] * A.derivative(h[i]) }
+        } else {
+            for i in range { out[i] = c * A.derivative(h[i]) }
+        }
+    }
+}
+
+/// The derivatives of an activation in terms of its output h = f(a), as static functions so that
+/// loops specialised on them contain no branch.
+protocol ActivationRule {
+    static func derivative<T: KernelFloat>(_ h: T) -> T
+    static func second<T: KernelFloat>(_ h: T) -> T
+}
+
+/// linear' = 1, linear'' = 0.
+enum LinearRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { 1 }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { 0 }
+}
+
+/// tanh' = 1 - h^2, tanh'' = -2 h (1 - h^2).
+enum TanhRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { 1 - h * h }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { -2 * h * (1 - h * h) }
+}
+
+/// sigmoid' = h (1 - h), sigmoid'' = h (1 - h)(1 - 2h).
+enum SigmoidRule: ActivationRule {
+    @inline(__always) static func derivative<T: KernelFloat>(_ h: T) -> T { h - h * h }
+    @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { (h - h * h) * (1 - 2 * h) }
 }
 
 /// Runs `body(begin, end)` over `[0, count)` in at most `threads` contiguous chunks on the

@@ -16,17 +16,20 @@ public struct LBFGS<Scalar: TensorScalar>: Optimizer {
     public var learningRate: Double
     /// Number of (s, y) pairs kept.
     public var memory: Int
+    /// How the step length is chosen.
     public var lineSearch: LineSearch
     /// Evaluations allowed per line search.
     public var maximumEvaluations: Int
     /// The step stops early (no move) when the largest gradient entry is below this.
     public var gradientTolerance: Double
+    /// Steps taken so far.
     public private(set) var iteration = 0
     /// Objective evaluations so far.
     public private(set) var evaluations = 0
     var pairs: [(s: [Double], y: [Double], rho: Double)] = []
     var last: (x: [Double], loss: Double, g: [Double])?
 
+    /// L-BFGS with PyTorch-like defaults (learning rate 1, memory 10) and a strong-Wolfe line search.
     public init(learningRate: Double = 1, memory: Int = 10, lineSearch: LineSearch = .strongWolfe(),
                 maximumEvaluations: Int = 25, gradientTolerance: Double = 1e-10) {
         precondition(learningRate > 0 && memory >= 1 && maximumEvaluations >= 1, "L-BFGS: learning rate > 0, memory >= 1")
@@ -37,6 +40,9 @@ public struct LBFGS<Scalar: TensorScalar>: Optimizer {
     /// Forgets the curvature pairs (e.g. after the objective changed).
     public mutating func reset() { pairs = []; last = nil }
 
+    /// One iteration: direction by the two-loop recursion, then the line search (several
+    /// evaluations of `objective`). Returns the loss at the accepted point (the starting loss
+    /// when no step with sufficient decrease was found; the memory is then cleared).
     public mutating func step(_ parameters: inout [Tensor<Scalar>], objective: LossFunction<Scalar>) throws -> Double {
         let shapes = ParameterVector.shapes(of: parameters)
         let x0 = ParameterVector.flatten(parameters).scalars.map(Double.init)

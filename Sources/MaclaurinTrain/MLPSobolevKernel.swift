@@ -124,14 +124,26 @@ final class MLPSobolevKernel<T: KernelFloat> {
             }
             // Input gradient on the first rg rows: d_L = s_L, g_l = d_{l+1} W_l^T, d_l = g_l s_l.
             if rg > 0 {
-                let (hL, dL, fL) = (h(layers), upper[layers - 1], act[layers - 1])
-                for i in 0..<(rg &* n[layers]) { dL[i] = fL.derivative(hL[i]) }
+                act[layers - 1].multiplyByDerivative(nil, h(layers), into: upper[layers - 1], range: 0..<(rg &* n[layers]))
                 for l in stride(from: layers - 1, through: 0, by: -1) {
-                    product(upper[l], w[l], transposeB: true, into: g[l], m: rg, n: n[l], k: n[l + 1])
+                    let (gl, hl, cols) = (g[l], h(l), n[l])
+                    if l > 0 && n[l + 1] == 1 {
+                        // One unit: g_l = d_{l+1} W_l^T is an outer product; fused with d_l = g_l s_l.
+                        let (dn, wl, dl, f) = (upper[l], w[l], upper[l - 1], act[l - 1])
+                        forRows(rg, cols: cols) { lo, hi in
+                            for i in lo..<hi {
+                                let dv = dn[i], base = i &* cols
+                                for j in 0..<cols { gl[base &+ j] = dv * wl[j] }
+                                f.multiplyByDerivative(wl, scale: dv, hl + base, into: dl + base, range: 0..<cols)
+                            }
+                        }
+                        continue
+                    }
+                    product(upper[l], w[l], transposeB: true, into: gl, m: rg, n: cols, k: n[l + 1])
                     guard l > 0 else { continue }
-                    let (gl, hl, dl, f, cols) = (g[l], h(l), upper[l - 1], act[l - 1], n[l])
+                    let (dl, f) = (upper[l - 1], act[l - 1])
                     forRows(rg, cols: cols) { lo, hi in
-                        for i in (lo &* cols)..<(hi &* cols) { dl[i] = gl[i] * f.derivative(hl[i]) }
+                        f.multiplyByDerivative(gl, hl, into: dl, range: (lo &* cols)..<(hi &* cols))
                     }
                 }
             }
@@ -141,24 +153,40 @@ final class MLPSobolevKernel<T: KernelFloat> {
                 // Through the input-gradient pass: ~d_{l+1} = ~g_l W_l, ~g_{l+1} = ~d_{l+1} s_{l+1}.
                 if rg > 0 {
                     for l in 0..<layers {
-                        let (cols, db) = (n[l + 1], dBar[l])
-                        product(lower[l], w[l], transposeB: false, into: db, m: rg, n: cols, k: n[l])
-                        guard l < layers - 1 else { continue }
-                        let (hn, gb, f) = (h(l + 1), lower[l + 1], act[l])
+                        let (cols, db, k) = (n[l + 1], dBar[l], n[l])
+                        guard l < layers - 1 else {
+                            product(lower[l], w[l], transposeB: false, into: db, m: rg, n: cols, k: k)
+                            continue
+                        }
+                        let (hn, gb, f, gPrev, wl) = (h(l + 1), lower[l + 1], act[l], lower[l], w[l])
+                        if k <= 4 {
+                            // Small inner extent: the product fused with ~g_{l+1} = ~d_{l+1} s_{l+1}.
+                            forRows(rg, cols: cols) { lo, hi in
+                                smallProduct(gPrev, wl, bias: nil, into: db, rows: lo..<hi, n: cols, k: k)
+                                f.multiplyByDerivative(db, hn, into: gb, range: (lo &* cols)..<(hi &* cols))
+                            }
+                            continue
+                        }
+                        product(gPrev, wl, transposeB: false, into: db, m: rg, n: cols, k: k)
                         forRows(rg, cols: cols) { lo, hi in
-                            for i in (lo &* cols)..<(hi &* cols) { gb[i] = db[i] * f.derivative(hn[i]) }
+                            f.multiplyByDerivative(db, hn, into: gb, range: (lo &* cols)..<(hi &* cols))
                         }
                     }
                 }
-                // Through the forward pass.
+                // Through the forward pass. ~h_l = ~a_{l+1} W_l^T is formed on the fly when W_l has
+                // one column (an outer product), else by a product into hBar[l].
+                var outer: (UnsafePointer<T>, UnsafePointer<T>)?
                 for l in stride(from: layers - 1, through: 0, by: -1) {
                     let (wIn, wOut) = (n[l], n[l + 1])
                     let hb: UnsafePointer<T> = l == layers - 1 ? UnsafePointer(outputSeed) : UnsafePointer(hBar[l + 1])
-                    preactivationAdjoint(l, hBar: hb, gradientRows: rg, rows: r, biasGradient: gp[2 * l + 1])
+                    preactivationAdjoint(l, hBar: hb, outer: outer, gradientRows: rg, rows: r, biasGradient: gp[2 * l + 1])
                     let (left, right, depth) = rg > 0 ? (UnsafePointer(lower[l]), UnsafePointer(upper[l]), rg + r)
                                                       : (UnsafePointer(h(l)), UnsafePointer(aBar(l)), r)
                     T._gemm(true, false, wIn, wOut, depth, 1, left, wIn, right, wOut, 0, gp[2 * l], wOut)
-                    if l > 0 { product(aBar(l), w[l], transposeB: true, into: hBar[l], m: r, n: wIn, k: wOut) }
+                    outer = nil
+                    if l > 0 && wOut == 1 { outer = (UnsafePointer(aBar(l)), w[l]) } else if l > 0 {
+                        product(aBar(l), w[l], transposeB: true, into: hBar[l], m: r, n: wIn, k: wOut)
+                    }
                 }
             }
         }
@@ -167,14 +195,18 @@ final class MLPSobolevKernel<T: KernelFloat> {
 
     /// ~a_{l+1} = ~h s + (~d g) f'' (the second term on the first rg rows; g = 1 for the output
     /// layer) into the lower half of `upper[l]`, and its column sums (by 64-row blocks, added in
-    /// block order) into `biasGradient`.
-    func preactivationAdjoint(_ l: Int, hBar: UnsafePointer<T>, gradientRows rg: Int, rows r: Int,
-                              biasGradient: UnsafeMutablePointer<T>) {
+    /// block order) into `biasGradient`. With `outer` = (u, v), ~h[r, j] = u[r] v[j] instead of
+    /// `hBar`.
+    func preactivationAdjoint(_ l: Int, hBar given: UnsafePointer<T>, outer: (UnsafePointer<T>, UnsafePointer<T>)?,
+                              gradientRows rg: Int, rows r: Int, biasGradient: UnsafeMutablePointer<T>) {
         let cols = shape.widths[l + 1], f = shape.activations[l]
         let out = upper[l] + rg &* cols, hl = lower[l + 1] + rg &* cols, db = dBar[l]
         let gl: UnsafePointer<T>? = l + 1 < shape.layerCount ? UnsafePointer(g[l + 1]) : nil
         let partial = partialSums
         forRows(r, cols: cols) { lo, hi in
+            // A row of ~h when it is an outer product.
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: outer == nil ? 1 : cols)
+            defer { scratch.deallocate() }
             var i = lo
             while i < hi {
                 let end = Swift.min(i + Self.block - i % Self.block, hi)
@@ -182,26 +214,19 @@ final class MLPSobolevKernel<T: KernelFloat> {
                 sums.update(repeating: 0, count: cols)
                 for row in i..<end {
                     let base = row &* cols
-                    if row < rg {
-                        if let gl {
-                            for j in 0..<cols {
-                                let x = base &+ j, hv = hl[x]
-                                let v = hBar[x] * f.derivative(hv) + db[x] * gl[x] * f.second(hv)
-                                out[x] = v; sums[j] += v
-                            }
-                        } else {
-                            for j in 0..<cols {
-                                let x = base &+ j, hv = hl[x]
-                                let v = hBar[x] * f.derivative(hv) + db[x] * f.second(hv)
-                                out[x] = v; sums[j] += v
-                            }
-                        }
-                    } else {
-                        for j in 0..<cols {
-                            let x = base &+ j
-                            let v = hBar[x] * f.derivative(hl[x])
-                            out[x] = v; sums[j] += v
-                        }
+                    var hRow = given + base
+                    if let (u, v) = outer {
+                        let ur = u[row]
+                        for j in 0..<cols { scratch[j] = ur * v[j] }
+                        hRow = UnsafePointer(scratch)
+                    }
+                    switch f {
+                    case .linear: Self.adjointRow(LinearRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                   out + base, sums, cols)
+                    case .tanh: Self.adjointRow(TanhRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                 out + base, sums, cols)
+                    case .sigmoid: Self.adjointRow(SigmoidRule.self, hRow, hl + base, row < rg ? db + base : nil, gl.map { $0 + base },
+                                                    out + base, sums, cols)
                     }
                 }
                 i = end
@@ -211,6 +236,26 @@ final class MLPSobolevKernel<T: KernelFloat> {
         for blk in 0..<((r + Self.block - 1) / Self.block) {
             let sums = partial + blk &* cols
             for j in 0..<cols { biasGradient[j] += sums[j] }
+        }
+    }
+
+    /// One row of ~a = ~h f' + (~d g) f'' (`dBar` nil off the gradient rows, `g` nil: 1), added to `sums`.
+    @inline(__always)
+    static func adjointRow<A: ActivationRule>(_: A.Type, _ hBar: UnsafePointer<T>, _ h: UnsafePointer<T>, _ dBar: UnsafePointer<T>?,
+                                              _ g: UnsafePointer<T>?, _ out: UnsafeMutablePointer<T>,
+                                              _ sums: UnsafeMutablePointer<T>, _ cols: Int) {
+        if let dBar, let g {
+            for j in 0..<cols {
+                let hv = h[j], v = hBar[j] * A.derivative(hv) + dBar[j] * g[j] * A.second(hv)
+                out[j] = v; sums[j] += v
+            }
+        } else if let dBar {
+            for j in 0..<cols {
+                let hv = h[j], v = hBar[j] * A.derivative(hv) + dBar[j] * A.second(hv)
+                out[j] = v; sums[j] += v
+            }
+        } else {
+            for j in 0..<cols { let v = hBar[j] * A.derivative(h[j]); out[j] = v; sums[j] += v }
         }
     }
 

@@ -55,11 +55,15 @@ public enum LearningRateSchedule: Sendable, Equatable {
 public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// The base learning rate.
     public var learningRate: Double
+    /// The momentum factor (0: plain gradient descent).
     public var momentum: Double
+    /// Nesterov momentum.
     public var nesterov: Bool
     /// L2 penalty added to the gradient.
     public var weightDecay: Double
+    /// The learning-rate schedule.
     public var schedule: LearningRateSchedule
+    /// Steps taken so far.
     public private(set) var iteration = 0
     var buffers: [Tensor<Scalar>] = []
 
@@ -85,6 +89,7 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
         iteration += 1
     }
 
+    /// Evaluates `objective` once and applies `update`; returns the loss before the update.
     public mutating func step(_ parameters: inout [Tensor<Scalar>], objective: LossFunction<Scalar>) throws -> Double {
         let (loss, g) = try objective(parameters)
         update(&parameters, gradients: g)
@@ -96,12 +101,19 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
 /// `weightDecay` adds weightDecay p to g (PyTorch `Adam`, not `AdamW`).
 public struct Adam<Scalar: TensorScalar>: Optimizer {
+    /// The base learning rate.
     public var learningRate: Double
+    /// Decay of the first-moment average.
     public var beta1: Double
+    /// Decay of the second-moment average.
     public var beta2: Double
+    /// Added to the square root of the second moment.
     public var epsilon: Double
+    /// L2 penalty added to the gradient.
     public var weightDecay: Double
+    /// The learning-rate schedule.
     public var schedule: LearningRateSchedule
+    /// Steps taken so far.
     public private(set) var iteration = 0
     var m: [Tensor<Scalar>] = [], v: [Tensor<Scalar>] = []
 
@@ -131,6 +143,7 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         }
     }
 
+    /// Evaluates `objective` once and applies `update`; returns the loss before the update.
     public mutating func step(_ parameters: inout [Tensor<Scalar>], objective: LossFunction<Scalar>) throws -> Double {
         let (loss, g) = try objective(parameters)
         update(&parameters, gradients: g)

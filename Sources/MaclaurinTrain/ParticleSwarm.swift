@@ -17,7 +17,14 @@ public enum SwarmInitialization<Scalar: TensorScalar> {
 
 /// Why a swarm stopped.
 public enum SwarmStopReason: Sendable, Equatable {
-    case iterations, targetReached, stalled, callback
+    /// All iterations ran.
+    case iterations
+    /// The best cost reached `targetCost`.
+    case targetReached
+    /// No progress beyond `tolerance` for `stallIterations` iterations.
+    case stalled
+    /// The progress callback returned false.
+    case callback
 }
 
 /// The outcome of `ParticleSwarm.minimize`.
@@ -28,10 +35,9 @@ public struct SwarmResult<Scalar: TensorScalar> {
     public var bestCost: Double
     /// The best cost after each iteration (one swarm evaluation each).
     public var history: [Double]
-    /// The mean finite cost of the swarm at each iteration.
-    public var meanCost: [Double]
     /// Objective evaluations (particles x iterations).
     public var evaluations: Int
+    /// Why the run ended.
     public var stopReason: SwarmStopReason
     /// The positions of the last evaluated swarm, `[P, D]`.
     public var finalPositions: Tensor<Scalar>
@@ -47,7 +53,9 @@ public enum SwarmTopology: Sendable, Equatable {
 
 /// The velocity rule of a particle swarm (see `ParticleSwarm`).
 public enum SwarmVelocityUpdate: Sendable, Equatable {
+    /// v = w v + c1 r1 (p - x) + c2 r2 (l - x).
     case inertia(weight: Double, cognitive: Double, social: Double)
+    /// SPSO-2011: v = w v + x' - x, x' drawn in the ball around the centre of gravity G.
     case hypersphere(weight: Double, acceleration: Double)
     /// w = 0.7298, c1 = c2 = 1.49618.
     public static let constriction = SwarmVelocityUpdate.inertia(weight: 0.7298, cognitive: 1.49618, social: 1.49618)
@@ -80,33 +88,46 @@ public enum SwarmBoundaryHandling: Sendable, Equatable {
 /// Random numbers come from one seeded generator, drawn serially in particle order, so a run is
 /// reproducible for a seed whatever the number of threads the objective uses.
 public struct ParticleSwarm<Scalar: TensorScalar> {
+    /// P, the number of particles.
     public var particles: Int
+    /// Who informs whom.
     public var topology: SwarmTopology
+    /// The velocity rule and its constants.
     public var update: SwarmVelocityUpdate
     /// Box for every coordinate (nil: unbounded).
     public var bounds: ClosedRange<Double>?
+    /// What happens at the bounds.
     public var boundaryHandling: SwarmBoundaryHandling
     /// Largest |v| per coordinate (nil: no clamping).
     public var velocityLimit: Double?
     /// Stop when the best cost improved by less than tolerance (1 + |best|) for `stallIterations`
     /// consecutive iterations (nil: never).
     public var tolerance: Double?
+    /// See `tolerance`.
     public var stallIterations: Int
     /// Stop as soon as the best cost is <= this.
     public var targetCost: Double?
+    /// Passes each particle's best cost as a bound to `SwarmObjective.costs(_:bounds:)`, so that
+    /// evaluations that cannot improve it may stop early. The run is the same either way (a
+    /// particle only moves its best on a cost below its bound, and such costs are exact).
+    public var prunesEvaluations: Bool
+    /// Seeds the one random stream of the run.
     public var seed: UInt64
 
+    /// A swarm with the given settings (defaults: 64 particles, global best, constriction
+    /// constants, unbounded, pruning on).
     public init(particles: Int = 64, topology: SwarmTopology = .global, update: SwarmVelocityUpdate = .constriction,
                 bounds: ClosedRange<Double>? = nil, boundaryHandling: SwarmBoundaryHandling = .reflect,
                 velocityLimit: Double? = nil, tolerance: Double? = nil, stallIterations: Int = 20,
-                targetCost: Double? = nil, seed: UInt64 = 0) {
+                targetCost: Double? = nil, prunesEvaluations: Bool = true, seed: UInt64 = 0) {
         precondition(particles >= 1, "a swarm needs at least one particle")
         if case .ring(let k) = topology { precondition(k >= 1, "a ring topology needs radius >= 1") }
         precondition(velocityLimit.map { $0 > 0 } ?? true, "the velocity limit must be > 0")
         precondition(stallIterations >= 1, "stallIterations must be >= 1")
         self.particles = particles; self.topology = topology; self.update = update; self.bounds = bounds
         self.boundaryHandling = boundaryHandling; self.velocityLimit = velocityLimit; self.tolerance = tolerance
-        self.stallIterations = stallIterations; self.targetCost = targetCost; self.seed = seed
+        self.stallIterations = stallIterations; self.targetCost = targetCost
+        self.prunesEvaluations = prunesEvaluations; self.seed = seed
     }
 
     /// Minimises `objective` for at most `iterations` swarm evaluations.
@@ -127,17 +148,16 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
             }
         }
         var best = x, bestCost = [Double](repeating: .infinity, count: p)
-        var history: [Double] = [], meanCost: [Double] = []
+        var history: [Double] = []
         var stop = SwarmStopReason.iterations
         var stalled = 0
         var evaluated = x
         for iteration in 1...iterations {
-            let costs = objective.costs(SwarmMath.tensor(x, shape: [p, d]) as Tensor<Scalar>)
+            let positions: Tensor<Scalar> = SwarmMath.tensor(x, shape: [p, d])
+            let costs = prunesEvaluations ? objective.costs(positions, bounds: bestCost) : objective.costs(positions)
             precondition(costs.count == p, "the objective returned \(costs.count) costs for \(p) particles")
             evaluated = x
-            var sum = 0.0, finite = 0
             for i in 0..<p where costs[i].isFinite {
-                sum += costs[i]; finite += 1
                 if costs[i] < bestCost[i] {
                     bestCost[i] = costs[i]
                     for j in 0..<d { best[i * d + j] = x[i * d + j] }
@@ -146,7 +166,6 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
             let leader = SwarmMath.argmin(bestCost)
             let previous = history.last ?? .infinity
             history.append(bestCost[leader])
-            meanCost.append(finite > 0 ? sum / Double(finite) : .infinity)
             if let target = targetCost, bestCost[leader] <= target { stop = .targetReached; break }
             if let tol = tolerance {
                 stalled = previous - bestCost[leader] < tol * (1 + abs(bestCost[leader])) ? stalled + 1 : 0
@@ -159,7 +178,7 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
         }
         let leader = SwarmMath.argmin(bestCost)
         return SwarmResult(bestPosition: SwarmMath.tensor(Array(best[(leader * d)..<((leader + 1) * d)]), shape: [d]),
-                           bestCost: bestCost[leader], history: history, meanCost: meanCost,
+                           bestCost: bestCost[leader], history: history,
                            evaluations: history.count * p, stopReason: stop,
                            finalPositions: SwarmMath.tensor(evaluated, shape: [p, d]))
     }

@@ -1,6 +1,8 @@
 /// What `fitWithSwarm` did: the swarm's run, then the gradient refinement's.
 public struct SwarmHandOffResult<Scalar: TensorScalar> {
+    /// The swarm stage.
     public var swarm: SwarmResult<Scalar>
+    /// The gradient stage, started from the swarm's best particle.
     public var refinement: TrainingHistory
 }
 

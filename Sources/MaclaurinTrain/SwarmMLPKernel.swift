@@ -29,13 +29,16 @@ final class SwarmMLPKernel<T: KernelFloat> {
         gradientTargetsT = (0..<n).flatMap { i in (0..<rg).map { rows.gradientTargets[$0 * n + i] } }
     }
 
-    /// Costs of `particles` rows of `positions` (`[P, D]` row-major) into `costs`.
-    func costs(_ positions: UnsafePointer<T>, particles: Int, into costs: UnsafeMutablePointer<Double>, threads: Int) {
+    /// Costs of `particles` rows of `positions` (`[P, D]` row-major) into `costs`. With
+    /// `bounds`, a particle whose loss reaches `bounds[p]` may stop early (one hidden layer only)
+    /// and report a partial loss >= `bounds[p]`.
+    func costs(_ positions: UnsafePointer<T>, particles: Int, bounds: UnsafePointer<Double>?,
+               into costs: UnsafeMutablePointer<Double>, threads: Int) {
         let d = shape.parameterCount
         let out = UnsafeMutablePointer(mutating: costs)
         parallelChunks(particles, threads: threads) { begin, end in
             let scratch = Scratch(shape: shape, rows: rows.rowCount)
-            for p in begin..<end { out[p] = cost(positions + p * d, scratch) }
+            for p in begin..<end { out[p] = cost(positions + p * d, scratch, bound: bounds?[p] ?? .infinity) }
         }
     }
 
@@ -58,9 +61,9 @@ final class SwarmMLPKernel<T: KernelFloat> {
         }
     }
 
-    /// One particle's loss.
-    func cost(_ weights: UnsafePointer<T>, _ scratch: Scratch) -> Double {
-        if shape.layerCount == 2 && shape.activations[1] == .linear { return costOneHiddenLayer(weights, scratch) }
+    /// One particle's loss (or, one hidden layer, a partial sum >= `bound`).
+    func cost(_ weights: UnsafePointer<T>, _ scratch: Scratch, bound: Double) -> Double {
+        if shape.layerCount == 2 && shape.activations[1] == .linear { return costOneHiddenLayer(weights, scratch, bound: bound) }
         let layers = shape.layerCount, widths = shape.widths
         let (r, rg, n) = (rows.rowCount, rows.gradientRowCount, rows.inputCount)
         var offsets: [(w: Int, b: Int)] = []
@@ -118,55 +121,50 @@ final class SwarmMLPKernel<T: KernelFloat> {
 }
 
 extension SwarmMLPKernel {
-    /// One hidden layer and a linear output, fused per hidden unit j (samples along the inner
-    /// loops): a = b_j + sum_i W[i, j] x_i; h = f(a); y += v_j h; on the rows with partials
-    /// d = v_j f'(a) and dy/dx_i += W[i, j] d.
-    func costOneHiddenLayer(_ weights: UnsafePointer<T>, _ scratch: Scratch) -> Double {
+    /// One hidden layer and a linear output, in blocks of 64 samples: per block
+    /// a_j = b_j + sum_i W[i, j] x_i for every hidden unit j, h = f(a) (one call), then
+    /// y = c + sum_j v_j h_j and, on the rows with partials, dy/dx_i = sum_j W[i, j] v_j f'(a_j).
+    /// The loss is accumulated block by block; once it reaches `bound` the particle cannot
+    /// improve on it and the partial sum (a lower bound of the loss) is returned.
+    func costOneHiddenLayer(_ weights: UnsafePointer<T>, _ scratch: Scratch, bound: Double) -> Double {
         let (r, rg, n) = (rows.rowCount, rows.gradientRowCount, rows.inputCount)
-        let m = shape.widths[1]
+        let m = shape.widths[1], block = 64
         let w1 = weights, b1 = weights + n &* m, v = b1 + m, c = v + m
         let a = scratch.h[0], y = scratch.h[1], d = scratch.d, g = scratch.g
         let act = shape.activations[0]
-        y.update(repeating: c[0], count: r)
-        g.update(repeating: 0, count: n &* rg)
+        var loss: T = 0
         return pointsT.withUnsafeBufferPointer { xb -> Double in
-            guard let x = xb.baseAddress else { return 0 }
-            for j in 0..<m {
-                a.update(repeating: b1[j], count: r)
-                for i in 0..<n { axpy(w1[i &* m &+ j], x + i &* r, a, count: r) }
-                let vj = v[j]
-                switch act {
-                case .tanh where T.prefersKernelTranscendentals, .sigmoid where T.prefersKernelTranscendentals:
-                    act.value(a, count: r)
-                    var k = 0
-                    if act == .tanh {
-                        while k < rg { let h = a[k]; y[k] += vj * h; d[k] = vj * (1 - h * h); k &+= 1 }
-                    } else {
-                        while k < rg { let h = a[k]; y[k] += vj * h; d[k] = vj * (h - h * h); k &+= 1 }
+            valueWeights.withUnsafeBufferPointer { cy in valueTargets.withUnsafeBufferPointer { yt in
+            gradientWeightsT.withUnsafeBufferPointer { cgw in gradientTargetsT.withUnsafeBufferPointer { gt in
+                guard let x = xb.baseAddress, let cy = cy.baseAddress, let yt = yt.baseAddress else { return }
+                var lo = 0
+                while lo < r {
+                    let count = Swift.min(block, r - lo), cg = Swift.max(0, Swift.min(rg - lo, count))
+                    for j in 0..<m {
+                        let row = a + j &* count
+                        row.update(repeating: b1[j], count: count)
+                        for i in 0..<n { axpy(w1[i &* m &+ j], x + (i &* r &+ lo), row, count: count) }
                     }
-                    while k < r { y[k] += vj * a[k]; k &+= 1 }
-                case .tanh:
-                    var k = 0
-                    while k < rg { let h = T.fastTanh(a[k]); y[k] += vj * h; d[k] = vj * (1 - h * h); k &+= 1 }
-                    while k < r { y[k] += vj * T.fastTanh(a[k]); k &+= 1 }
-                case .sigmoid:
-                    var k = 0
-                    while k < rg { let h = T.fastSigmoid(a[k]); y[k] += vj * h; d[k] = vj * (h - h * h); k &+= 1 }
-                    while k < r { y[k] += vj * T.fastSigmoid(a[k]); k &+= 1 }
-                case .linear:
-                    axpy(vj, a, y, count: r)
-                    d.update(repeating: vj, count: rg)
+                    act.value(a, count: m &* count)
+                    y.update(repeating: c[0], count: count)
+                    g.update(repeating: 0, count: n &* cg)
+                    for j in 0..<m {
+                        let h = a + j &* count, vj = v[j]
+                        axpy(vj, h, y, count: count)
+                        guard cg > 0 else { continue }
+                        act.multiplyByDerivative(nil, scale: vj, h, into: d, range: 0..<cg)
+                        for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
+                    }
+                    loss += weightedSquaredError(y, yt + lo, cy + lo, count: count)
+                    if cg > 0, let gt = gt.baseAddress, let cgw = cgw.baseAddress {
+                        for i in 0..<n {
+                            loss += weightedSquaredError(g + i &* cg, gt + (i &* rg &+ lo), cgw + (i &* rg &+ lo), count: cg)
+                        }
+                    }
+                    if Double(loss) >= bound { return }
+                    lo &+= count
                 }
-                for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* rg, count: rg) }
-            }
-            var loss = valueWeights.withUnsafeBufferPointer { cy in valueTargets.withUnsafeBufferPointer { yt in
-                weightedSquaredError(y, yt.baseAddress, cy.baseAddress, count: r)
-            } }
-            if rg > 0 {
-                loss += gradientWeightsT.withUnsafeBufferPointer { cg in gradientTargetsT.withUnsafeBufferPointer { gt in
-                    weightedSquaredError(g, gt.baseAddress, cg.baseAddress, count: n &* rg)
-                } }
-            }
+            } } } }
             return Double(loss)
         }
     }

@@ -6,10 +6,20 @@ public protocol SwarmObjective<Scalar> {
     /// The cost of each row of `positions` (`[P, D]`), in row order. Must not depend on how the
     /// work is split over threads.
     func costs(_ positions: Tensor<Scalar>) -> [Double]
+    /// Like `costs`, but particle i may be reported by any value >= `bounds[i]` once its cost is
+    /// known to be >= `bounds[i]` (its evaluation may stop early). Costs below the bound must be
+    /// exact. The default evaluates everything.
+    func costs(_ positions: Tensor<Scalar>, bounds: [Double]) -> [Double]
+}
+
+extension SwarmObjective {
+    /// Evaluates everything (ignores the bounds).
+    public func costs(_ positions: Tensor<Scalar>, bounds: [Double]) -> [Double] { costs(positions) }
 }
 
 /// A swarm objective from a closure over the stacked positions `[P, D]`.
 public struct ClosureSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
+    /// D.
     public let dimension: Int
     let body: (Tensor<Scalar>) -> [Double]
 
@@ -18,6 +28,7 @@ public struct ClosureSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
         self.dimension = dimension; self.body = body
     }
 
+    /// The closure's costs.
     public func costs(_ positions: Tensor<Scalar>) -> [Double] { body(positions) }
 }
 
@@ -40,6 +51,7 @@ public enum SwarmEvaluation: Sendable, Equatable {
 public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjective {
     /// The architecture (its weights are only a template).
     public let model: Sequential<Scalar>
+    /// The loss being minimised.
     public let objective: DerivativeObjective<Scalar>
     /// The evaluation in use.
     public let evaluation: SwarmEvaluation
@@ -80,6 +92,7 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
 
     /// True when the swarm is evaluated by the fused kernel.
     public var hasFastPath: Bool { evaluation == .fusedKernel }
+    /// D, the number of weights.
     public var dimension: Int { shapes.reduce(0) { $0 + $1.reduce(1, *) } }
 
     /// The model with the weights of `position` (`[D]`).
@@ -92,20 +105,33 @@ public final class DerivativeSwarmObjective<Scalar: TensorScalar>: SwarmObjectiv
     /// The flat weight vector of `model`'s parameters.
     public func position(of model: Sequential<Scalar>) -> Tensor<Scalar> { ParameterVector.flatten(model.parameters) }
 
-    public func costs(_ positions: Tensor<Scalar>) -> [Double] {
+    /// The loss of each particle (`[P, D]` positions).
+    public func costs(_ positions: Tensor<Scalar>) -> [Double] { evaluate(positions, bounds: nil) }
+
+    /// With the fused kernel and one hidden layer, evaluation of a particle stops at the first
+    /// 64-sample block at which its partial loss reaches its bound.
+    public func costs(_ positions: Tensor<Scalar>, bounds: [Double]) -> [Double] { evaluate(positions, bounds: bounds) }
+
+    func evaluate(_ positions: Tensor<Scalar>, bounds: [Double]?) -> [Double] {
+        precondition(bounds.map { $0.count == positions.shape[0] } ?? true, "one bound per particle")
         precondition(positions.rank == 2 && positions.shape[1] == dimension,
                      "swarm positions must be [particles, \(dimension)], got \(positions.shape)")
         let p = positions.shape[0]
         var out = [Double](repeating: 0, count: p)
         guard p > 0 else { return out }
+        let bound = bounds ?? []
         if let k = kernel as? SwarmMLPKernel<Float>, let x = positions as? Tensor<Float> {
-            x.withUnsafePointer { xp in out.withUnsafeMutableBufferPointer { o in
-                if let base = o.baseAddress { k.costs(xp, particles: p, into: base, threads: threads) }
-            } }
+            x.withUnsafePointer { xp in out.withUnsafeMutableBufferPointer { o in bound.withUnsafeBufferPointer { b in
+                if let base = o.baseAddress {
+                    k.costs(xp, particles: p, bounds: bounds == nil ? nil : b.baseAddress, into: base, threads: threads)
+                }
+            } } }
         } else if let k = kernel as? SwarmMLPKernel<Double>, let x = positions as? Tensor<Double> {
-            x.withUnsafePointer { xp in out.withUnsafeMutableBufferPointer { o in
-                if let base = o.baseAddress { k.costs(xp, particles: p, into: base, threads: threads) }
-            } }
+            x.withUnsafePointer { xp in out.withUnsafeMutableBufferPointer { o in bound.withUnsafeBufferPointer { b in
+                if let base = o.baseAddress {
+                    k.costs(xp, particles: p, bounds: bounds == nil ? nil : b.baseAddress, into: base, threads: threads)
+                }
+            } } }
         } else if let batched {
             out = batched.costs(positions)
         } else {

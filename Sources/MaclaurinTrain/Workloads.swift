@@ -10,7 +10,9 @@ import Foundation
 public final class W4Workload {
     /// The model being trained.
     public private(set) var model: Sequential<Float>
+    /// The W4 loss (y, dy/dx1, dy/dx2 at the same 1024 points).
     public let objective: DerivativeObjective<Float>
+    /// Adam with PyTorch defaults (as the reference).
     public private(set) var optimizer = Adam<Float>(learningRate: 1e-3)
     var parameters: [Tensor<Float>]
 
@@ -57,8 +59,11 @@ public final class W4Workload {
 ///     let w6 = W6Workload()
 ///     let loss = w6.run()        // one whole swarm run
 public final class W6Workload<Scalar: TensorScalar> {
+    /// The swarm settings.
     public let swarm: ParticleSwarm<Scalar>
+    /// The swarm objective (fused kernel).
     public let objective: DerivativeSwarmObjective<Scalar>
+    /// Swarm iterations per run.
     public let iterations: Int
     /// Where particles start.
     public let initialization: SwarmInitialization<Scalar>
@@ -69,9 +74,10 @@ public final class W6Workload<Scalar: TensorScalar> {
     ///   - update: the velocity rule (default: constriction constants).
     ///   - threads: threads evaluating the swarm (nil: the kernels' thread count).
     ///   - uniformStart: the box particles start in; nil starts from layer initialisations.
+    ///   - pruning: `ParticleSwarm.prunesEvaluations` (same result; less work).
     public init(particles: Int = 64, iterations: Int = 500, update: SwarmVelocityUpdate = .constriction,
                 topology: SwarmTopology = .global, uniformStart: ClosedRange<Double>? = -1...1, seed: UInt64 = 0,
-                threads: Int? = nil) {
+                threads: Int? = nil, pruning: Bool = true) {
         var g = SeededGenerator(seed: 1000 &+ seed)
         let x = Tensor<Scalar>(randomUniform: [256, 2], low: -2, high: 2, generator: &g)
         let (y, d1, d2) = WorkloadModels.sinCos(x)
@@ -84,7 +90,7 @@ public final class W6Workload<Scalar: TensorScalar> {
         ])
         let model: Sequential<Scalar> = WorkloadModels.mlp([2, 16, 1], seed: seed)
         objective = DerivativeSwarmObjective(model: model, dataset: data, weighting: .bySampleCount, threads: threads)
-        swarm = ParticleSwarm(particles: particles, topology: topology, update: update, seed: seed)
+        swarm = ParticleSwarm(particles: particles, topology: topology, update: update, prunesEvaluations: pruning, seed: seed)
         self.iterations = iterations
         initialization = uniformStart.map { .uniform(low: $0.lowerBound, high: $0.upperBound) } ?? .layerInitializers(model)
     }

@@ -170,4 +170,31 @@ final class ParticleSwarmTests: XCTestCase {
         XCTAssertEqual(histories[0], histories[2])
         XCTAssertLessThan(histories[0].last ?? 0, histories[0][0])
     }
+
+    /// Bounded evaluation: costs below the bound are exact, the others are reported by a value
+    /// >= the bound; a pruned swarm run is identical to the unpruned one.
+    func testPrunedEvaluationIsExact() {
+        let w6 = W6Workload<Float>(particles: 24, iterations: 60, seed: 3)
+        let objective = w6.objective
+        let positions = Tensor<Float>(randomUniform: [24, 65], low: -1, high: 1, generator: &rng)
+        let exact = objective.costs(positions)
+        let bounds = exact.enumerated().map { i, c in i % 2 == 0 ? c * 0.3 : c * 1.5 }
+        let bounded = objective.costs(positions, bounds: bounds)
+        var pruned = 0
+        for i in 0..<24 {
+            if exact[i] < bounds[i] { XCTAssertEqual(bounded[i], exact[i]) } else {
+                XCTAssertGreaterThanOrEqual(bounded[i], bounds[i])
+                XCTAssertLessThanOrEqual(bounded[i], exact[i])
+                if bounded[i] < exact[i] { pruned += 1 }
+            }
+        }
+        XCTAssertGreaterThan(pruned, 0)
+        var plain = w6.swarm
+        plain.prunesEvaluations = false
+        let a = w6.swarm.minimize(objective, initialization: w6.initialization, iterations: 60)
+        let b = plain.minimize(objective, initialization: w6.initialization, iterations: 60)
+        XCTAssertEqual(a.history, b.history)
+        XCTAssertTrue(a.bestPosition.isIdentical(to: b.bestPosition))
+        XCTAssertTrue(a.finalPositions.isIdentical(to: b.finalPositions))
+    }
 }
