@@ -5,16 +5,17 @@
 // k = 1..K, for D directions sharing the primal.
 //
 // Method: the O(K^2) recurrences of Griewank & Walther, "Evaluating Derivatives", ch. 13, derived
-// from an ODE satisfied by f (recurrences in jet_tmpl.h). The work is organised as
-//   for each tile of 256 elements:    primal (and auxiliary primal values) computed once
-//     for each direction d:
-//       for each group of 64 bytes of lanes (16 floats / 8 doubles):
-//         load the K coefficients of this lane group (each into a local vector),
-//         run the recurrence on whole vectors (elementwise across lanes),
-//         store the K output coefficients.
-// The coefficients of one lane group live in small local arrays of vectors (stack for K <= 32,
-// heap beyond), so the power-of-two strides between coefficient rows never cause cache-set
-// conflicts, and every lane does exactly the same arithmetic whatever the split over threads.
+// from an ODE satisfied by f (recurrences in jet_tmpl.h). The work is organised in tiles of up to
+// 256 elements (fewer when K is large):
+//   primal (and auxiliary primal values) of the tile, computed once for all directions;
+//   for each direction d:
+//     copy the K coefficient rows of the tile into a local scratch (so the power-of-two strides
+//       between coefficient rows in memory never cause cache-set conflicts),
+//     run the recurrence for k = 1..K, each step over the tile's lane groups of 64 bytes (16 floats
+//       / 8 doubles) as whole vectors, with the O(k) sum of one lane group in registers,
+//     copy the K output rows out.
+// Scratch lives in a 24 KB stack buffer (heap only for K > 32 or when one lane group per tile
+// does not fit). Every lane does the same arithmetic whatever the split over threads or tiles.
 // The code is written once (jet_tmpl.h) with GCC vector types and instantiated four times:
 // float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
 // For float on AVX2 the primal of exp/tanh/sigmoid/softplus uses the vector math of
@@ -24,10 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// Elements per tile: the primal and auxiliary primal values of a tile sit in local arrays.
+/// Largest tile (elements).
 #define MCLCK_JET_TILE 256
-/// Largest K handled with stack arrays; larger K uses one heap allocation per task.
+/// Bytes of stack scratch per task (5 arrays of K+1 rows of a tile); fits L1 with room to spare.
+#define MCLCK_JET_SCRATCH 24576
+/// Largest K whose 1/k table is on the stack (larger K: heap).
 #define MCLCK_JET_KSTACK 32
+/// Bytes per vector of the recurrences (several independent FMA chains per vector).
+#ifndef MCLCK_JET_VB
+#define MCLCK_JET_VB 128
+#endif
 
 /// Arguments of a jet kernel call, shared by every instantiation (pointers untyped).
 typedef struct {
