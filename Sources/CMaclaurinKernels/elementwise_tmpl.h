@@ -34,7 +34,12 @@ static void SFX(unary_range)(int op, const T *x, T *y, long n)
 #endif
         UNARY_LOOP(M(exp)(v));
         break;
-    case MCL_LOG: UNARY_LOOP(M(log)(v)); break;
+    case MCL_LOG:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_log_f(x, y, n); break; }
+#endif
+        UNARY_LOOP(M(log)(v));
+        break;
     case MCL_TANH:
 #if MCLCK_IS_FLOAT && MCLCK_X86
         if (mclck_use_avx2()) { mclck_avx2_tanh_f(x, y, n); break; }
@@ -53,6 +58,9 @@ static void SFX(unary_range)(int op, const T *x, T *y, long n)
     case MCL_ABS: UNARY_LOOP(M(fabs)(v)); break;
     case MCL_RELU: UNARY_LOOP(v > 0 ? v : (v == v ? (T)0 : v)); break; // NaN propagates
     case MCL_SOFTPLUS:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_softplus_f(x, y, n); break; }
+#endif
         // max(x, 0) + log1p(exp(-|x|)): no overflow for any x; NaN propagates.
         UNARY_LOOP((v > 0 ? v : (T)0) + M(log1p)(M(exp)(-M(fabs)(v))));
         break;

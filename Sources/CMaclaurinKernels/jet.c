@@ -18,7 +18,7 @@
 // does not fit). Every lane does the same arithmetic whatever the split over threads or tiles.
 // The code is written once (jet_tmpl.h) with GCC vector types and instantiated four times:
 // float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
-// For float on AVX2 the primal of exp/tanh/sigmoid/softplus uses the vector math of
+// For float on AVX2 the primal of exp/log/tanh/sigmoid/softplus uses the vector math of
 // vmath_avx2.c; otherwise libm, once per element per call (not per direction).
 #include "ck_internal.h"
 #include <math.h>

@@ -169,9 +169,10 @@ TGT static void SFX(primal)(int op, const T *x, long m, T *y, T *a, T *b)
     if (op == MCL_JET_EXP) { mclck_avx2_exp_f(x, y, m); goto pad; }
     if (op == MCL_JET_TANH) { mclck_avx2_tanh_sech2_f(x, y, a, m); goto pad; }
     if (op == MCL_JET_SIGMOID) { mclck_avx2_sigmoid_w_f(x, y, a, m); goto pad; }
-    if (op == MCL_JET_SOFTPLUS) {
-        mclck_avx2_sigmoid_w_f(x, a, b, m);
-        for (i = 0; i < m; i++) y[i] = (x[i] > 0 ? x[i] : 0) + M(log1p)(M(exp)(-M(fabs)(x[i])));
+    if (op == MCL_JET_SOFTPLUS) { mclck_avx2_softplus_sw_f(x, y, a, b, m); goto pad; }
+    if (op == MCL_JET_LOG) {
+        mclck_avx2_log_f(x, y, m);
+        for (i = 0; i < m; i++) a[i] = (T)1 / x[i];
         goto pad;
     }
 #endif
