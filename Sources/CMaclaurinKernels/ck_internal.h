@@ -49,6 +49,10 @@ void mclck_avx2_softplus_sw_f(const float *x, float *y, float *s, float *w, long
 void mclck_avx2_tanh_sech2_f(const float *x, float *y, float *z, long n);
 /// s = sigmoid(x) and w = sigmoid(x) * sigmoid(-x) (computed without cancellation).
 void mclck_avx2_sigmoid_w_f(const float *x, float *s, float *w, long n);
+/// dst[r + c*dq] = src[r*sr + c] for r < rows, c < cols (transpose_avx2.c), for 4- and 8-byte
+/// elements (bit-exact moves).
+void mclck_avx2_transpose_4(const void *src, long sr, void *dst, long dq, long rows, long cols);
+void mclck_avx2_transpose_8(const void *src, long sr, void *dst, long dq, long rows, long cols);
 #endif
 
 #endif
