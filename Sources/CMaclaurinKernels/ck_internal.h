@@ -49,6 +49,14 @@ void mclck_avx2_softplus_sw_f(const float *x, float *y, float *s, float *w, long
 void mclck_avx2_tanh_sech2_f(const float *x, float *y, float *z, long n);
 /// s = sigmoid(x) and w = sigmoid(x) * sigmoid(-x) (computed without cancellation).
 void mclck_avx2_sigmoid_w_f(const float *x, float *s, float *w, long n);
+// AVX2+FMA double versions (vmath_avx2_d.c), same contracts; about 1 ulp (exp), 1-2 ulp (tanh,
+// sigmoid).
+void mclck_avx2_exp_d(const double *x, double *y, long n);
+void mclck_avx2_tanh_d(const double *x, double *y, long n);
+void mclck_avx2_sigmoid_d(const double *x, double *y, long n);
+void mclck_avx2_tanh_sech2_d(const double *x, double *y, double *z, long n);
+void mclck_avx2_sigmoid_w_d(const double *x, double *s, double *w, long n);
+
 /// dst[r + c*dq] = src[r*sr + c] for r < rows, c < cols (transpose_avx2.c), for 4- and 8-byte
 /// elements (bit-exact moves).
 void mclck_avx2_transpose_4(const void *src, long sr, void *dst, long dq, long rows, long cols);

@@ -18,8 +18,8 @@
 // does not fit). Every lane does the same arithmetic whatever the split over threads or tiles.
 // The code is written once (jet_tmpl.h) with GCC vector types and instantiated four times:
 // float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
-// For float on AVX2 the primal of exp/log/tanh/sigmoid/softplus uses the vector math of
-// vmath_avx2.c; otherwise libm, once per element per call (not per direction).
+// With AVX2 the primal of exp/tanh/sigmoid (and for float log/softplus) uses the vector math of
+// vmath_avx2*.c; otherwise libm, once per element per call (not per direction).
 #include "ck_internal.h"
 #include <math.h>
 #include <stdlib.h>
@@ -52,7 +52,8 @@ static long jet_grain(long D, int K)
     return g < MCLCK_JET_TILE ? MCLCK_JET_TILE : g;
 }
 
-#define MCLCK_JET_F32_AVX2 0
+#define MCLCK_JET_AVX2_PRIMAL 0
+#define MCLCK_JET_AVX2_LOG 0
 #define TGT
 #define T float
 #define M(fn) fn##f
@@ -61,40 +62,45 @@ static long jet_grain(long D, int K)
 #undef SFX
 #undef M
 #undef T
-#undef TGT
 
 #define T double
 #define M(fn) fn
-#define TGT
 #define SFX(name) name##_d_port
 #include "jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
 #undef TGT
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_PRIMAL
+#undef MCLCK_JET_AVX2_LOG
 
 #if MCLCK_X86
 #define TGT MCLCK_AVX2
-#define MCLCK_JET_F32_AVX2 1
+#define MCLCK_JET_AVX2_PRIMAL 1
+#define MCLCK_JET_AVX2_LOG 1
 #define T float
 #define M(fn) fn##f
+#define VM(fn) mclck_avx2_##fn##_f
 #define SFX(name) name##_f_avx2
 #include "jet_tmpl.h"
 #undef SFX
+#undef VM
 #undef M
 #undef T
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_LOG
 
-#define MCLCK_JET_F32_AVX2 0
+#define MCLCK_JET_AVX2_LOG 0
 #define T double
 #define M(fn) fn
+#define VM(fn) mclck_avx2_##fn##_d
 #define SFX(name) name##_d_avx2
 #include "jet_tmpl.h"
 #undef SFX
+#undef VM
 #undef M
 #undef T
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_LOG
+#undef MCLCK_JET_AVX2_PRIMAL
 #undef TGT
 #define MCLCK_PICK(name, T) (mclck_use_avx2() ? name##_##T##_avx2 : name##_##T##_port)
 #else

@@ -1,6 +1,7 @@
 // jet_tmpl.h: one instantiation of the jet kernels (see jet.c). Defined by the includer: T, M(fn)
-// (libm name for T), SFX(name), TGT (function attribute: empty or AVX2+FMA) and
-// MCLCK_JET_F32_AVX2 (1: float primal through vmath_avx2.c).
+// (libm name for T), SFX(name), TGT (function attribute: empty or AVX2+FMA), VM(fn) (AVX2 vector
+// math for T), MCLCK_JET_AVX2_PRIMAL (1: exp/tanh/sigmoid primals through VM) and
+// MCLCK_JET_AVX2_LOG (1: log/softplus primals through VM too; float only).
 //
 // Notation: x_k, y_k normalised Taylor coefficients (x_k = x^(k)/k! along one direction);
 // Xs_k = k x_k; inv_k = 1/k. Recurrences (from y' = g * x' style ODEs, Cauchy products):
@@ -165,16 +166,18 @@ static inline void SFX(sigmoid_w)(T x, T *s, T *w)
 TGT static void SFX(primal)(int op, const T *x, long m, T *y, T *a, T *b)
 {
     long i;
-#if MCLCK_JET_F32_AVX2
-    if (op == MCL_JET_EXP) { mclck_avx2_exp_f(x, y, m); goto pad; }
-    if (op == MCL_JET_TANH) { mclck_avx2_tanh_sech2_f(x, y, a, m); goto pad; }
-    if (op == MCL_JET_SIGMOID) { mclck_avx2_sigmoid_w_f(x, y, a, m); goto pad; }
-    if (op == MCL_JET_SOFTPLUS) { mclck_avx2_softplus_sw_f(x, y, a, b, m); goto pad; }
+#if MCLCK_JET_AVX2_PRIMAL
+    if (op == MCL_JET_EXP) { VM(exp)(x, y, m); goto pad; }
+    if (op == MCL_JET_TANH) { VM(tanh_sech2)(x, y, a, m); goto pad; }
+    if (op == MCL_JET_SIGMOID) { VM(sigmoid_w)(x, y, a, m); goto pad; }
+#if MCLCK_JET_AVX2_LOG
+    if (op == MCL_JET_SOFTPLUS) { VM(softplus_sw)(x, y, a, b, m); goto pad; }
     if (op == MCL_JET_LOG) {
-        mclck_avx2_log_f(x, y, m);
+        VM(log)(x, y, m);
         for (i = 0; i < m; i++) a[i] = (T)1 / x[i];
         goto pad;
     }
+#endif
 #endif
     for (i = 0; i < m; i++) {
         T v = x[i];
