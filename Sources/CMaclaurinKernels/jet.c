@@ -20,10 +20,19 @@
 // float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
 // With AVX2 the primal of exp/tanh/sigmoid (and for float log/softplus) uses the vector math of
 // vmath_avx2*.c; otherwise libm, once per element per call (not per direction).
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1 /* sincos / sincosf */
+#endif
 #include "ck_internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GLIBC__)
+#define MCLCK_HAVE_SINCOS 1
+#else
+#define MCLCK_HAVE_SINCOS 0
+#endif
 
 /// Largest tile (elements).
 #define MCLCK_JET_TILE 256

@@ -186,8 +186,13 @@ TGT static void SFX(primal)(int op, const T *x, long m, T *y, T *a, T *b)
         case MCL_JET_LOG: y[i] = M(log)(v); a[i] = (T)1 / v; break;
         case MCL_JET_TANH: SFX(tanh_sech2)(v, &y[i], &a[i]); break;
         case MCL_JET_SIGMOID: SFX(sigmoid_w)(v, &y[i], &a[i]); break;
+#if MCLCK_HAVE_SINCOS
+        case MCL_JET_SIN: M(sincos)(v, &y[i], &b[i]); break;
+        case MCL_JET_COS: M(sincos)(v, &b[i], &y[i]); break;
+#else
         case MCL_JET_SIN: y[i] = M(sin)(v); b[i] = M(cos)(v); break;
         case MCL_JET_COS: y[i] = M(cos)(v); b[i] = M(sin)(v); break;
+#endif
         case MCL_JET_SOFTPLUS:
             SFX(sigmoid_w)(v, &a[i], &b[i]);
             y[i] = (v > 0 ? v : 0) + M(log1p)(M(exp)(-M(fabs)(v)));
