@@ -47,22 +47,26 @@ static int unary_is_cheap(int op)
 #define SFX(name) name##_f
 #define PUB(name) mcl_s_##name
 #define M(fn) fn##f
+#define VM(fn) mclck_avx2_##fn##_f
 #define MCLCK_IS_FLOAT 1
 #include "elementwise_tmpl.h"
 #undef T
 #undef SFX
 #undef PUB
 #undef M
+#undef VM
 #undef MCLCK_IS_FLOAT
 
 #define T double
 #define SFX(name) name##_d
 #define PUB(name) mcl_d_##name
 #define M(fn) fn
+#define VM(fn) mclck_avx2_##fn##_d
 #define MCLCK_IS_FLOAT 0
 #include "elementwise_tmpl.h"
 #undef T
 #undef SFX
 #undef PUB
 #undef M
+#undef VM
 #undef MCLCK_IS_FLOAT

@@ -1,6 +1,6 @@
 // elementwise_tmpl.h: per-type body of elementwise.c. Included with T (element type), SFX(name)
-// (file-local name), PUB(name) (public mcl_s_/mcl_d_ name), M(fn) (libm function for T) and
-// MCLCK_IS_FLOAT defined.
+// (file-local name), PUB(name) (public mcl_s_/mcl_d_ name), M(fn) (libm function for T), VM(fn)
+// (AVX2 vector math for T; log and softplus exist for float only) and MCLCK_IS_FLOAT defined.
 
 #if __has_builtin(__builtin_elementwise_sqrt)
 #define SFX_SQRT(v) __builtin_elementwise_sqrt(v) /* no errno: vectorisable */
@@ -29,21 +29,26 @@ static void SFX(unary_range)(int op, const T *x, T *y, long n)
     switch (op) {
     case MCL_NEG: UNARY_LOOP(-v); break;
     case MCL_EXP:
-#if MCLCK_IS_FLOAT && MCLCK_X86
-        if (mclck_use_avx2()) { mclck_avx2_exp_f(x, y, n); break; }
+#if MCLCK_X86
+        if (mclck_use_avx2()) { VM(exp)(x, y, n); break; }
 #endif
         UNARY_LOOP(M(exp)(v));
         break;
-    case MCL_LOG: UNARY_LOOP(M(log)(v)); break;
-    case MCL_TANH:
+    case MCL_LOG:
 #if MCLCK_IS_FLOAT && MCLCK_X86
-        if (mclck_use_avx2()) { mclck_avx2_tanh_f(x, y, n); break; }
+        if (mclck_use_avx2()) { mclck_avx2_log_f(x, y, n); break; }
+#endif
+        UNARY_LOOP(M(log)(v));
+        break;
+    case MCL_TANH:
+#if MCLCK_X86
+        if (mclck_use_avx2()) { VM(tanh)(x, y, n); break; }
 #endif
         UNARY_LOOP(M(tanh)(v));
         break;
     case MCL_SIGMOID:
-#if MCLCK_IS_FLOAT && MCLCK_X86
-        if (mclck_use_avx2()) { mclck_avx2_sigmoid_f(x, y, n); break; }
+#if MCLCK_X86
+        if (mclck_use_avx2()) { VM(sigmoid)(x, y, n); break; }
 #endif
         UNARY_LOOP(SFX(sigmoid1)(v));
         break;
@@ -53,6 +58,9 @@ static void SFX(unary_range)(int op, const T *x, T *y, long n)
     case MCL_ABS: UNARY_LOOP(M(fabs)(v)); break;
     case MCL_RELU: UNARY_LOOP(v > 0 ? v : (v == v ? (T)0 : v)); break; // NaN propagates
     case MCL_SOFTPLUS:
+#if MCLCK_IS_FLOAT && MCLCK_X86
+        if (mclck_use_avx2()) { mclck_avx2_softplus_f(x, y, n); break; }
+#endif
         // max(x, 0) + log1p(exp(-|x|)): no overflow for any x; NaN propagates.
         UNARY_LOOP((v > 0 ? v : (T)0) + M(log1p)(M(exp)(-M(fabs)(v))));
         break;

@@ -5,29 +5,45 @@
 // k = 1..K, for D directions sharing the primal.
 //
 // Method: the O(K^2) recurrences of Griewank & Walther, "Evaluating Derivatives", ch. 13, derived
-// from an ODE satisfied by f (recurrences in jet_tmpl.h). The work is organised as
-//   for each tile of 256 elements:    primal (and auxiliary primal values) computed once
-//     for each direction d:
-//       for each group of 64 bytes of lanes (16 floats / 8 doubles):
-//         load the K coefficients of this lane group (each into a local vector),
-//         run the recurrence on whole vectors (elementwise across lanes),
-//         store the K output coefficients.
-// The coefficients of one lane group live in small local arrays of vectors (stack for K <= 32,
-// heap beyond), so the power-of-two strides between coefficient rows never cause cache-set
-// conflicts, and every lane does exactly the same arithmetic whatever the split over threads.
+// from an ODE satisfied by f (recurrences in jet_tmpl.h). The work is organised in tiles of up to
+// 256 elements (fewer when K is large):
+//   primal (and auxiliary primal values) of the tile, computed once for all directions;
+//   for each direction d:
+//     copy the K coefficient rows of the tile into a local scratch (so the power-of-two strides
+//       between coefficient rows in memory never cause cache-set conflicts),
+//     run the recurrence for k = 1..K, each step over the tile's lane groups of 64 bytes (16 floats
+//       / 8 doubles) as whole vectors, with the O(k) sum of one lane group in registers,
+//     copy the K output rows out.
+// Scratch lives in a 24 KB stack buffer (heap only for K > 32 or when one lane group per tile
+// does not fit). Every lane does the same arithmetic whatever the split over threads or tiles.
 // The code is written once (jet_tmpl.h) with GCC vector types and instantiated four times:
 // float/double x portable/AVX2+FMA (the compiler maps the vector type to SSE2 or AVX2 registers).
-// For float on AVX2 the primal of exp/tanh/sigmoid/softplus uses the vector math of
-// vmath_avx2.c; otherwise libm, once per element per call (not per direction).
+// With AVX2 the primal of exp/tanh/sigmoid (and for float log/softplus) uses the vector math of
+// vmath_avx2*.c; otherwise libm, once per element per call (not per direction).
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1 /* sincos / sincosf */
+#endif
 #include "ck_internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/// Elements per tile: the primal and auxiliary primal values of a tile sit in local arrays.
+#if defined(__GLIBC__)
+#define MCLCK_HAVE_SINCOS 1
+#else
+#define MCLCK_HAVE_SINCOS 0
+#endif
+
+/// Largest tile (elements).
 #define MCLCK_JET_TILE 256
-/// Largest K handled with stack arrays; larger K uses one heap allocation per task.
+/// Bytes of stack scratch per task (5 arrays of K+1 rows of a tile); fits L1 with room to spare.
+#define MCLCK_JET_SCRATCH 24576
+/// Largest K whose 1/k table is on the stack (larger K: heap).
 #define MCLCK_JET_KSTACK 32
+/// Bytes per vector of the recurrences (several independent FMA chains per vector).
+#ifndef MCLCK_JET_VB
+#define MCLCK_JET_VB 128
+#endif
 
 /// Arguments of a jet kernel call, shared by every instantiation (pointers untyped).
 typedef struct {
@@ -45,7 +61,8 @@ static long jet_grain(long D, int K)
     return g < MCLCK_JET_TILE ? MCLCK_JET_TILE : g;
 }
 
-#define MCLCK_JET_F32_AVX2 0
+#define MCLCK_JET_AVX2_PRIMAL 0
+#define MCLCK_JET_AVX2_LOG 0
 #define TGT
 #define T float
 #define M(fn) fn##f
@@ -54,40 +71,45 @@ static long jet_grain(long D, int K)
 #undef SFX
 #undef M
 #undef T
-#undef TGT
 
 #define T double
 #define M(fn) fn
-#define TGT
 #define SFX(name) name##_d_port
 #include "jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
 #undef TGT
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_PRIMAL
+#undef MCLCK_JET_AVX2_LOG
 
 #if MCLCK_X86
 #define TGT MCLCK_AVX2
-#define MCLCK_JET_F32_AVX2 1
+#define MCLCK_JET_AVX2_PRIMAL 1
+#define MCLCK_JET_AVX2_LOG 1
 #define T float
 #define M(fn) fn##f
+#define VM(fn) mclck_avx2_##fn##_f
 #define SFX(name) name##_f_avx2
 #include "jet_tmpl.h"
 #undef SFX
+#undef VM
 #undef M
 #undef T
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_LOG
 
-#define MCLCK_JET_F32_AVX2 0
+#define MCLCK_JET_AVX2_LOG 0
 #define T double
 #define M(fn) fn
+#define VM(fn) mclck_avx2_##fn##_d
 #define SFX(name) name##_d_avx2
 #include "jet_tmpl.h"
 #undef SFX
+#undef VM
 #undef M
 #undef T
-#undef MCLCK_JET_F32_AVX2
+#undef MCLCK_JET_AVX2_LOG
+#undef MCLCK_JET_AVX2_PRIMAL
 #undef TGT
 #define MCLCK_PICK(name, T) (mclck_use_avx2() ? name##_##T##_avx2 : name##_##T##_port)
 #else

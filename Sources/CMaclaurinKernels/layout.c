@@ -6,7 +6,8 @@
 // dropped and output-adjacent axes that are also adjacent in the source are merged. Then either
 //  - the innermost output axis is contiguous in the source too: rows are copied with memcpy, or
 //  - it is not: the innermost output axis and the source's contiguous axis form a 2-D transpose,
-//    done in 32 x 32 cache blocks, repeated over the remaining ("batch") axes.
+//    done in 32 x 32 cache blocks, repeated over the remaining ("batch") axes; with AVX2 each block
+//    is moved as 8x8 (4-byte) or 4x4 (8-byte) register transposes (transpose_avx2.c).
 #include "ck_internal.h"
 #include <string.h>
 

@@ -9,6 +9,7 @@ typedef struct {
     int nb;                       // number of batch axes (case B)
     int bax[MCLCK_PERM_MAXDIM];   // batch axes (case B)
     long nrb, ncb;                // row / column blocks (case B)
+    int avx2;                     // use the AVX2 tile transposes (case B)
 } SFX(perm_ctx);
 
 /// Case A: output rows [b, e) of length ext[nd-1], each a contiguous run of the source.
@@ -57,6 +58,12 @@ static void SFX(perm_blocks_task)(void *ctx, long b, long e)
         long c0 = cb * MCLCK_PERM_BS, c1 = c0 + MCLCK_PERM_BS < nQ ? c0 + MCLCK_PERM_BS : nQ;
         const U *s = c->x + so;
         U *d = c->y + dof;
+#if MCLCK_X86
+        if (c->avx2) {
+            SFX(mclck_avx2_transpose)(s + r0 * sR + c0, sR, d + c0 * dq + r0, dq, r1 - r0, c1 - c0);
+            continue;
+        }
+#endif
         for (long cc = c0; cc < c1; cc++)
             for (long r = r0; r < r1; r++) d[r + cc * dq] = s[r * sR + cc];
     }
@@ -90,6 +97,7 @@ static void SFX(permute)(const U *x, const long *shape, const int *perm, int ndi
             c.bax[c.nb++] = k;
             nbatch *= p->ext[k];
         }
+    c.avx2 = mclck_use_avx2();
     c.nrb = (p->ext[nd - 1] + MCLCK_PERM_BS - 1) / MCLCK_PERM_BS;
     c.ncb = (p->ext[c.q] + MCLCK_PERM_BS - 1) / MCLCK_PERM_BS;
     mclck_run(nbatch * c.nrb * c.ncb, 16, SFX(perm_blocks_task), &c);

@@ -1,6 +1,7 @@
-// vmath_avx2.c: AVX2+FMA float exp / tanh / sigmoid (8 lanes) used by the elementwise and jet
+// vmath_avx2.c: AVX2+FMA float exp / log / tanh / sigmoid / softplus (8 lanes) used by the elementwise and jet
 // kernels, and the run-time check that decides whether they may be used.
 #include "ck_internal.h"
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ MCLCK_AVX2 static inline __m256 exp8(__m256 x)
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
     __m256 r2 = _mm256_mul_ps(r, r);
-    p = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    p = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f)); // 1 + (r + p r^2): one late rounding
     __m256i ni = _mm256_cvtps_epi32(n);           // in [-159, 130] (garbage for NaN: p is NaN)
     __m256i n1 = _mm256_srai_epi32(ni, 1);
     __m256i n2 = _mm256_sub_epi32(ni, n1);
@@ -97,6 +98,62 @@ MCLCK_AVX2 static inline __m256 sigmoid8(__m256 x, __m256 *wout)
     return _mm256_div_ps(num, d);
 }
 
+/// log(x) for 8 floats (Cephes logf): x = 2^e m with m in [sqrt(1/2), sqrt(2)), degree-9
+/// polynomial in m - 1. Subnormals are scaled by 2^23 first. log(0) = -inf, log(x < 0) = NaN,
+/// log(inf) = inf, NaN propagates.
+MCLCK_AVX2 static inline __m256 log8(__m256 x)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    __m256 sub = _mm256_cmp_ps(x, _mm256_set1_ps(1.17549435e-38f), _CMP_LT_OQ);
+    __m256 xs = _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(8388608.0f)), sub);
+    __m256i i = _mm256_castps_si256(xs);
+    __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(i, 23), _mm256_set1_epi32(126)));
+    e = _mm256_sub_ps(e, _mm256_and_ps(sub, _mm256_set1_ps(23.0f)));
+    __m256 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(i, _mm256_set1_epi32(0x007fffff)),
+                                                   _mm256_set1_epi32(0x3f000000))); // [0.5, 1)
+    __m256 lo = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
+    e = _mm256_sub_ps(e, _mm256_and_ps(lo, one));
+    m = _mm256_sub_ps(_mm256_add_ps(m, _mm256_and_ps(lo, m)), one);
+    __m256 z = _mm256_mul_ps(m, m);
+    __m256 p = _mm256_set1_ps(7.0376836292e-2f);
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.1514610310e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.1676998740e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.2420140846e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.4249322787e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.6668057665e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(2.0000714765e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-2.4999993993e-1f));
+    p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(3.3333331174e-1f));
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, m), z);
+    y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
+    y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
+    y = _mm256_add_ps(m, y);
+    y = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), y);
+    // Special values: 0 -> -inf, inf -> inf, negative or NaN -> NaN.
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(-INFINITY), _mm256_cmp_ps(x, zero, _CMP_EQ_OQ));
+    y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(NAN), _mm256_cmp_ps(x, zero, _CMP_NGE_UQ));
+    return y;
+}
+
+/// softplus(x) = max(x, 0) + log1p(e), e = exp(-|x|) (never overflows), with log1p(e) computed
+/// as log(u) + (e - (u - 1)) / u, u = 1 + e (first-order correction for the rounding of u).
+/// Also returns sigmoid(x) and w = sigmoid(x) sigmoid(-x) when sout / wout != NULL.
+MCLCK_AVX2 static inline __m256 softplus8(__m256 x, __m256 *sout, __m256 *wout)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 e = exp8(_mm256_sub_ps(zero, ax));
+    __m256 u = _mm256_add_ps(one, e), um1 = _mm256_sub_ps(u, one); // u - 1 and e - (u - 1) exact
+    __m256 lp = _mm256_add_ps(log8(u), _mm256_div_ps(_mm256_sub_ps(e, um1), u));
+    if (sout) {
+        __m256 num = _mm256_blendv_ps(e, one, _mm256_cmp_ps(x, zero, _CMP_GE_OQ));
+        *sout = _mm256_div_ps(num, u);
+        *wout = _mm256_div_ps(e, _mm256_mul_ps(u, u));
+    }
+    return _mm256_add_ps(_mm256_max_ps(zero, x), lp); // max(0, NaN) = NaN
+}
+
 // Loops: full vectors, then the tail through a zero-padded vector (same code for every element).
 #define VMATH_LOOP(BODY)                                                                           \
     long i = 0;                                                                                    \
@@ -116,6 +173,16 @@ MCLCK_AVX2 static inline __m256 sigmoid8(__m256 x, __m256 *wout)
 #define BODY_EXP(v, i, STORE) STORE(y + i, exp8(v));
 #define BODY_TANH(v, i, STORE) STORE(y + i, tanh8(v, NULL));
 #define BODY_SIGMOID(v, i, STORE) STORE(y + i, sigmoid8(v, NULL));
+#define BODY_LOG(v, i, STORE) STORE(y + i, log8(v));
+#define BODY_SOFTPLUS(v, i, STORE) STORE(y + i, softplus8(v, NULL, NULL));
+#define BODY_SOFTPLUS_SW(v, i, STORE)                                                              \
+    {                                                                                              \
+        __m256 ss, ww;                                                                             \
+        __m256 t = softplus8(v, &ss, &ww);                                                         \
+        STORE(y + i, t);                                                                           \
+        STORE(sg + i, ss);                                                                         \
+        STORE(w + i, ww);                                                                          \
+    }
 #define BODY_TANH_SECH2(v, i, STORE)                                                               \
     {                                                                                              \
         __m256 zz;                                                                                 \
@@ -137,6 +204,15 @@ MCLCK_AVX2 void mclck_avx2_exp_f(const float *x, float *y, long n) { VMATH_LOOP(
 MCLCK_AVX2 void mclck_avx2_tanh_f(const float *x, float *y, long n) { VMATH_LOOP(BODY_TANH) }
 /// y[i] = 1 / (1 + exp(-x[i])).
 MCLCK_AVX2 void mclck_avx2_sigmoid_f(const float *x, float *y, long n) { VMATH_LOOP(BODY_SIGMOID) }
+/// y[i] = log(x[i]).
+MCLCK_AVX2 void mclck_avx2_log_f(const float *x, float *y, long n) { VMATH_LOOP(BODY_LOG) }
+/// y[i] = softplus(x[i]) = log(1 + exp(x[i])).
+MCLCK_AVX2 void mclck_avx2_softplus_f(const float *x, float *y, long n) { VMATH_LOOP(BODY_SOFTPLUS) }
+/// y[i] = softplus(x[i]), sg[i] = sigmoid(x[i]), w[i] = sigmoid(x[i]) * sigmoid(-x[i]).
+MCLCK_AVX2 void mclck_avx2_softplus_sw_f(const float *x, float *y, float *sg, float *w, long n)
+{
+    VMATH_LOOP(BODY_SOFTPLUS_SW)
+}
 /// y[i] = tanh(x[i]), z[i] = 1 - y[i]^2.
 MCLCK_AVX2 void mclck_avx2_tanh_sech2_f(const float *x, float *y, float *z, long n)
 {

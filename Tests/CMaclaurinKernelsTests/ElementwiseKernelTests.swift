@@ -68,7 +68,7 @@ final class ElementwiseKernelTests: XCTestCase {
                     }
                 }
             }
-            if ["exp", "tanh", "sigmoid", "softplus"].contains(c.name) {
+            if ["exp", "log", "tanh", "sigmoid", "softplus"].contains(c.name) {
                 print("unary \(c.name) [\(T.label)] isa=\(String(cString: mcl_isa_name())) max error \(worst) ulp")
             }
         }
@@ -92,6 +92,12 @@ final class ElementwiseKernelTests: XCTestCase {
         XCTAssertEqual(f(MCL_SOFTPLUS, -big), 0)
         XCTAssertEqual(f(MCL_SOFTPLUS, .infinity), .infinity)
         XCTAssertEqual(f(MCL_LOG, 0), -.infinity)
+        XCTAssertEqual(f(MCL_LOG, .infinity), .infinity)
+        for v in [T.leastNonzeroMagnitude, T.leastNormalMagnitude / 3, T.leastNormalMagnitude, T.greatestFiniteMagnitude] {
+            XCTAssertLessThanOrEqual(ulpError(f(MCL_LOG, v), log(v.ref)), 1, "log(\(v)) [\(T.label)]")
+        }
+        XCTAssertLessThanOrEqual(ulpError(f(MCL_SOFTPLUS, 0), log(Ref(2))), 1)
+        XCTAssertLessThanOrEqual(ulpError(f(MCL_SIGMOID, 0), 0.5), 0)
         XCTAssertTrue(f(MCL_LOG, -1).isNaN)
         XCTAssertEqual(f(MCL_TANH, big), 1)
         XCTAssertEqual(f(MCL_TANH, -big), -1)
