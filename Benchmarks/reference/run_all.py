@@ -12,6 +12,9 @@ lines reports others_cpu% above --threshold (default 10): other processes were u
 while it timed. For every line (workload + implementation) the cleanest attempt is kept, and the
 line gets attempt=K appended; a comment per script gives the worst others_cpu% kept.
 
+--wait-quiet SECONDS waits, before each attempt, up to SECONDS for the machine to be no more than
+--threshold % busy (useful on a machine shared with builds).
+
 Output: all `WORKLOAD IMPL MEDIAN_MS key=value...` lines (and '#' comments) go to OUT (default
 Benchmarks/results/reference-<date>.txt, which git ignores) and to stdout.
 """
@@ -72,6 +75,28 @@ def interpreter(arg):
     return py
 
 
+def machine_busy_pct(seconds=2.0):
+    """% of the machine's CPU busy over `seconds` (this runner is idle meanwhile)."""
+    def snap():
+        with open("/proc/stat") as fh:
+            f = [int(v) for v in fh.readline().split()[1:9]]
+        return sum(f) - f[3] - f[4], sum(f)
+    b0, t0 = snap()
+    time.sleep(seconds)
+    b1, t1 = snap()
+    return 100.0 * (b1 - b0) / max(1, t1 - t0)
+
+
+def wait_for_quiet(threshold, max_wait):
+    """Wait up to max_wait seconds for the machine's CPU use to fall to threshold; returns the last figure."""
+    deadline = time.time() + max_wait
+    busy = machine_busy_pct()
+    while busy > threshold and time.time() < deadline:
+        time.sleep(min(10.0, max(0.0, deadline - time.time())))
+        busy = machine_busy_pct()
+    return busy
+
+
 def run_script(py, script, env, timeout):
     t0 = time.time()
     try:
@@ -98,6 +123,8 @@ def main():
     ap.add_argument("--threshold", type=float, default=10.0, help="others_cpu%% above which a script is re-run")
     ap.add_argument("--pause", type=float, default=5.0, help="seconds to wait before a re-run")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per script attempt")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                    help="before each attempt, wait up to SECONDS for the machine's CPU use to fall to --threshold")
     a = ap.parse_args()
 
     scripts = select(a.names)
@@ -121,6 +148,10 @@ def main():
             for attempt in range(1, 2 + max(0, a.retries)):
                 if attempt > 1:
                     time.sleep(a.pause)
+                if a.wait_quiet > 0:
+                    busy = wait_for_quiet(a.threshold, a.wait_quiet)
+                    print(f"# {script}: attempt {attempt} starts with the machine {busy:.0f}% busy",
+                          file=sys.stderr, flush=True)
                 lines, _, wall, rc = run_script(py, script, env, a.timeout)
                 for l in lines:
                     if l.startswith("#"):
