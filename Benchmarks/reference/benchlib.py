@@ -2,7 +2,7 @@
 
 Protocol (the same for every workload, and the same as the Swift side):
   * float32 everywhere, 2 threads;
-  * `warmup` untimed calls, then one probe call to size the run, then n timed calls with
+  * `warmup` untimed calls (fewer if they take > 2 s), then one probe call to size the run, then n timed calls with
     n = clamp(budget_s / probe, 5, reps): never fewer than 5 timed calls;
   * the reported figure is the MEDIAN of the timed calls in milliseconds (min is printed too);
   * JAX: functions are jitted and compiled ahead of time (lower().compile()); the compile time is
@@ -94,9 +94,15 @@ class Timing:
 
 
 def measure(fn, reps=50, warmup=3, budget_s=20.0):
-    """Warm up, size the run from one probe call, time >= 5 calls, return a Timing."""
-    for _ in range(warmup):
+    """Warm up, size the run from one probe call, time >= 5 calls, return a Timing.
+
+    Warm-up stops early once it has taken more than 2 s (at least one call is always made), so
+    that multi-second variants (W3 torch.func nested jvp) do not dominate a run."""
+    t_warm = time.perf_counter()
+    for _ in range(max(1, warmup)):
         fn()
+        if time.perf_counter() - t_warm > 2.0:
+            break
     t0 = time.perf_counter()
     fn()
     probe = time.perf_counter() - t0
