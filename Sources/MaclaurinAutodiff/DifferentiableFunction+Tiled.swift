@@ -1,5 +1,7 @@
-/// The public derivative API. Points are independent, so every computation runs on blocks of
-/// rows that stay in cache, side by side on the kernels' threads, and the blocks are joined.
+/// The public derivative API's generic engine (the default implementations of the
+/// `DifferentiableFunction` requirements). Points are independent, so every computation runs on
+/// blocks of rows that stay in cache, side by side on the kernels' threads, and the blocks are
+/// joined.
 extension DifferentiableFunction {
     /// Rows per block: small enough for the block's activations (and jets) to stay in L2, large
     /// enough to amortise per-operation overhead, and at least one block per thread.
@@ -19,10 +21,16 @@ extension DifferentiableFunction {
         return (0..<parts[0].count).map { k in Tensor.concatenate(parts.map { $0[k] }, axis: 0) }
     }
 
+    /// The value `[B, m]` and the Jacobian `[B, m, n]` (J[b, i, j] = d y_i / d x_j) at each point,
+    /// in the mode `.automatic` picks (forward when n <= m).
+    public func valueAndJacobian(at x: Tensor<Scalar>) -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>) {
+        valueAndJacobian(at: x, mode: .automatic)
+    }
+
     /// The value `[B, m]` and the Jacobian `[B, m, n]` (J[b, i, j] = d y_i / d x_j) at each point.
     /// - Parameter mode: forward (jets in the n input directions) or reverse (one pass per
     ///   output); `.automatic` picks forward when n <= m.
-    public func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode = .automatic)
+    public func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode)
         -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>) {
         Self.checkPoints(x)
         let r = tiled(x, width: 64 * (1 + x.shape[1])) { [self] in

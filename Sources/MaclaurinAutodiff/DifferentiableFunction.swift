@@ -1,9 +1,23 @@
 /// A batched function from `[batch, inputs]` to `[batch, outputs]` that can be evaluated on any
 /// `TensorAlgebra` value, and therefore differentiated in every mode. Rows must be independent
 /// (row b of the output depends only on row b of the input), as for every layer stack.
+///
+/// The derivative methods are requirements with default implementations (the generic engine,
+/// DifferentiableFunction+Tiled.swift), so a conformer with a faster special case (e.g.
+/// `Sequential` models made of dense layers) is used through generic code too;
+/// `usingGenericEngine` always reaches the defaults.
 public protocol DifferentiableFunction<Scalar> {
     associatedtype Scalar: TensorScalar
     func callAsFunction<V: TensorAlgebra>(_ x: V) -> V where V.Scalar == Scalar
+
+    /// The value `[B, m]` and the Jacobian `[B, m, n]` (J[b, i, j] = d y_i / d x_j) at each point.
+    func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode) -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>)
+    /// The Hessian of every output at each point, `[B, m, n, n]`.
+    func hessian(at x: Tensor<Scalar>) -> Tensor<Scalar>
+    /// The Laplacian (trace of the Hessian) of every output, `[B, m]`.
+    func laplacian(at x: Tensor<Scalar>) -> Tensor<Scalar>
+    /// d^k/dt^k f(x + t v) at t = 0 for k = 0...order, `[B, m, order + 1]`.
+    func directionalDerivatives(at x: Tensor<Scalar>, direction: Tensor<Scalar>, order: Int) -> Tensor<Scalar>
 }
 
 /// How `valueAndJacobian` differentiates.

@@ -45,12 +45,20 @@ public enum WorkloadRegistry {
             },
             Workload(id: "W2", summary: "MLP 8-64-64-1 tanh, N=1024: Hessian 8x8 per point") {
                 let model = WorkloadData.mlp([8, 64, 64, 1]), x = WorkloadData.points(1024, 8)
-                return [measure("W2", "maclaurin_hessian_fwd_over_rev") { _ = model.hessian(at: x) }]
+                return [
+                    measure("W2", "maclaurin_hessian") { _ = model.hessian(at: x) },
+                    measure("W2", "maclaurin_generic_hessian_fwd_over_rev") { _ = model.usingGenericEngine.hessian(at: x) },
+                ]
             },
             Workload(id: "W3", summary: "MLP 1-64-64-1 tanh, N=1024: d^k y/dx^k for k=1..8 (Taylor mode)") {
                 let model = WorkloadData.mlp([1, 64, 64, 1]), x = WorkloadData.points(1024, 1)
                 let v = Tensor<Float>([1])
-                return [measure("W3", "maclaurin_taylor_k8") { _ = model.directionalDerivatives(at: x, direction: v, order: 8) }]
+                return [
+                    measure("W3", "maclaurin_taylor_k8") { _ = model.directionalDerivatives(at: x, direction: v, order: 8) },
+                    measure("W3", "maclaurin_generic_taylor_k8") {
+                        _ = model.usingGenericEngine.directionalDerivatives(at: x, direction: v, order: 8)
+                    },
+                ]
             },
             Workload(id: "W4", summary: "MLP 2-64-64-1 tanh, batch 1024: one Sobolev step (y, dy/dx1, dy/dx2; Adam)") {
                 let w = W4Workload()
@@ -78,9 +86,12 @@ public enum WorkloadRegistry {
 
     static func jacobianWorkload(_ id: String, sizes: [Int], n: Int) -> [Measurement] {
         let model = WorkloadData.mlp(sizes), x = WorkloadData.points(n, sizes[0])
+        let generic = model.usingGenericEngine
         return [
             measure(id, "maclaurin_jacobian_reverse") { _ = model.valueAndJacobian(at: x, mode: .reverse) },
             measure(id, "maclaurin_jacobian_forward") { _ = model.valueAndJacobian(at: x, mode: .forward) },
+            measure(id, "maclaurin_generic_jacobian_reverse") { _ = generic.valueAndJacobian(at: x, mode: .reverse) },
+            measure(id, "maclaurin_generic_jacobian_forward") { _ = generic.valueAndJacobian(at: x, mode: .forward) },
         ]
     }
 

@@ -151,6 +151,54 @@ void mcl_s_jet_mul(const float *a0, const float *as, const float *b0, const floa
 void mcl_d_jet_mul(const double *a0, const double *as, const double *b0, const double *bs, long n, long D,
                    int K, double *y0, double *ys);
 
+// MARK: - Fused MLP derivative kernels
+//
+// Building blocks of the fused derivative paths for stacks of dense layers with elementwise
+// activations (mlp.c). A "stack" holds `blocks` blocks of rows x cols values one after another
+// (tangents for several directions, adjoints for several outputs, Taylor coefficients): element
+// (k, r, c) is at k * rows * cols + r * cols + c. These kernels are single-threaded: callers run
+// one tile of rows per thread.
+typedef enum {
+    MCL_MLP_LINEAR = 0, MCL_MLP_TANH, MCL_MLP_SIGMOID, MCL_MLP_SOFTPLUS, MCL_MLP_SIN, MCL_MLP_RELU,
+    MCL_MLP_GELU /* tanh form */, MCL_MLP_EXP
+} mcl_mlp_activation;
+
+/// Bias, activation and its first two derivatives in one pass over a rows x cols matrix of
+/// pre-activations: v = z[r, c] + bias[c], h = f(v), d1 = f'(v), d2 = f''(v). bias, d1 and d2
+/// may be NULL (no bias; derivative not wanted); h may alias z. relu: f' = (v > 0), f'' = 0.
+void mcl_s_mlp_activate(int act, long rows, long cols, const float *z, const float *bias, float *h, float *d1,
+                        float *d2);
+void mcl_d_mlp_activate(int act, long rows, long cols, const double *z, const double *bias, double *h,
+                        double *d1, double *d2);
+
+/// Product with a derivative shared by every block: y[k * n + i] = x[k * n + i] * d[i] for
+/// k < blocks, i < n. y may alias x.
+void mcl_s_mlp_scale(long blocks, long n, const float *x, const float *d, float *y);
+void mcl_d_mlp_scale(long blocks, long n, const double *x, const double *d, double *y);
+
+/// Scaled outer products: y[k * ldyk + r * ldyr + c] = w[k * cols + c] * s[r * lds + k] * d[r * cols + c]
+/// for k < blocks, r < rows, c < cols; s and d may be NULL (factor 1). Seeds tangents
+/// (w = first kernel's rows, d = f') and adjoints (w = last kernel transposed, s = f').
+void mcl_s_mlp_outer(long blocks, long rows, long cols, const float *w, const float *s, long lds, const float *d,
+                     float *y, long ldyk, long ldyr);
+void mcl_d_mlp_outer(long blocks, long rows, long cols, const double *w, const double *s, long lds,
+                     const double *d, double *y, long ldyk, long ldyr);
+
+/// Collapsed second-order Taylor step through an activation, for the Laplacian: with t_k
+/// (k < dirs, n values each) the first-order coefficients of the pre-activation along `dirs`
+/// directions and s their summed second-order coefficient, s = d1 s + d2 / 2 sum_k t_k^2, then
+/// t_k = d1 t_k. d2 may be NULL (f'' = 0).
+void mcl_s_mlp_collapsed_step(long dirs, long n, float *t, float *s, const float *d1, const float *d2);
+void mcl_d_mlp_collapsed_step(long dirs, long n, double *t, double *s, const double *d1, const double *d2);
+
+/// Per-row symmetric sandwich products, accumulated: for r < rows and a, b < n,
+/// h[r * ldh + a * n + b] += sum_{u < cols} j[a * jsd + r * jsr + u] c[r * csr + u] j[b * jsd + r * jsr + u]
+/// (the layer term J^T diag(c) J of a Hessian; jsr = 0 shares J between rows).
+void mcl_s_mlp_sandwich(long n, long rows, long cols, const float *j, long jsd, long jsr, const float *c, long csr,
+                        float *h, long ldh);
+void mcl_d_mlp_sandwich(long n, long rows, long cols, const double *j, long jsd, long jsr, const double *c,
+                        long csr, double *h, long ldh);
+
 #ifdef __cplusplus
 }
 #endif

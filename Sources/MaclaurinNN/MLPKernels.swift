@@ -1,0 +1,70 @@
+import CMaclaurinKernels
+
+/// The C kernels of the MLP fast path (mlp.c, GEMM, jets), called with pointers of the generic
+/// `Scalar`: each function forwards to the `mcl_s_*` or `mcl_d_*` entry point. Only used when
+/// `isSupported` (Scalar is Float or Double, so rebinding the pointers is exact).
+enum MLPKernels<Scalar: TensorScalar> {
+    typealias P = UnsafePointer<Scalar>
+    typealias MP = UnsafeMutablePointer<Scalar>
+
+    /// True when the scalar type has fused kernels (Float and Double).
+    static var isSupported: Bool { Scalar.self == Float.self || Scalar.self == Double.self }
+    static var isFloat: Bool { Scalar.self == Float.self }
+
+    @inline(__always) static func f(_ p: P?) -> UnsafePointer<Float>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) } }
+    @inline(__always) static func f(_ p: MP?) -> UnsafeMutablePointer<Float>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) } }
+    @inline(__always) static func d(_ p: P?) -> UnsafePointer<Double>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) } }
+    @inline(__always) static func d(_ p: MP?) -> UnsafeMutablePointer<Double>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Double.self) } }
+
+    /// C[M, N] = op(A) op(B) (beta 0) or + C (beta 1), row-major with leading dimensions.
+    static func gemm(transB: Bool = false, _ m: Int, _ n: Int, _ k: Int, _ a: P, _ lda: Int, _ b: P, _ ldb: Int,
+                     _ c: MP, _ ldc: Int, accumulate: Bool = false) {
+        Scalar._gemm(false, transB, m, n, k, 1, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
+    }
+
+    /// h = act(z + bias), d1 = act', d2 = act'' (`mcl_*_mlp_activate`).
+    static func activate(_ act: mcl_mlp_activation, rows: Int, cols: Int, z: P, bias: P?, h: MP, d1: MP?, d2: MP?) {
+        let code = Int32(act.rawValue)
+        if isFloat { mcl_s_mlp_activate(code, rows, cols, f(z), f(bias), f(h), f(d1), f(d2)) }
+        else { mcl_d_mlp_activate(code, rows, cols, d(z), d(bias), d(h), d(d1), d(d2)) }
+    }
+
+    /// y[k, i] = x[k, i] * d[i] for k < blocks, i < n (`mcl_*_mlp_scale`).
+    static func scale(blocks: Int, n: Int, _ x: P, by v: P, into y: MP) {
+        if isFloat { mcl_s_mlp_scale(blocks, n, f(x), f(v), f(y)) } else { mcl_d_mlp_scale(blocks, n, d(x), d(v), d(y)) }
+    }
+
+    /// y[k * ldyk + r * ldyr + c] = w[k, c] * s[r * lds + k] * dv[r, c] (`mcl_*_mlp_outer`).
+    static func outer(blocks: Int, rows: Int, cols: Int, w: P, s: P?, lds: Int, d dv: P?, y: MP, ldyk: Int, ldyr: Int) {
+        if isFloat { mcl_s_mlp_outer(blocks, rows, cols, f(w), f(s), lds, f(dv), f(y), ldyk, ldyr) }
+        else { mcl_d_mlp_outer(blocks, rows, cols, d(w), d(s), lds, d(dv), d(y), ldyk, ldyr) }
+    }
+
+    /// s = d1 s + d2/2 sum_k t_k^2, t_k *= d1 (`mcl_*_mlp_collapsed_step`).
+    static func collapsedStep(directions: Int, n: Int, t: MP, s: MP, d1: P, d2: P?) {
+        if isFloat { mcl_s_mlp_collapsed_step(directions, n, f(t), f(s), f(d1), f(d2)) }
+        else { mcl_d_mlp_collapsed_step(directions, n, d(t), d(s), d(d1), d(d2)) }
+    }
+
+    /// h[r][a, b] += sum_u j[a, r, u] c[r, u] j[b, r, u] (`mcl_*_mlp_sandwich`).
+    static func sandwich(n: Int, rows: Int, cols: Int, j: P, jsd: Int, jsr: Int, c: P, csr: Int, h: MP, ldh: Int) {
+        if isFloat { mcl_s_mlp_sandwich(n, rows, cols, f(j), jsd, jsr, f(c), csr, f(h), ldh) }
+        else { mcl_d_mlp_sandwich(n, rows, cols, d(j), jsd, jsr, d(c), csr, d(h), ldh) }
+    }
+
+    /// The order-k jet of f(x) for one direction over n elements (primal x0, coefficients xs).
+    static func jet(_ op: mcl_jet_op, n: Int, order: Int, x0: P, xs: P, y0: MP, ys: MP) {
+        Scalar._jetUnary(op, x0, xs, n, 1, order, y0, ys)
+    }
+
+    /// y[perm]: y = transpose(x) for a dense tensor of the given shape.
+    static func permute(_ x: P, shape: [Int], permutation: [Int32], into y: MP) {
+        shape.withUnsafeBufferPointer { s in
+            permutation.withUnsafeBufferPointer { p in
+                // Both arrays are non-empty (rank >= 1).
+                guard let sb = s.baseAddress, let pb = p.baseAddress else { return }
+                Scalar._permute(x, sb, pb, shape.count, y)
+            }
+        }
+    }
+}

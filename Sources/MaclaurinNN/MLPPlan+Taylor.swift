@@ -1,0 +1,87 @@
+import CMaclaurinKernels
+
+/// Directional derivatives of every order on the fused path (Taylor mode along one direction per
+/// point): the K + 1 normalised coefficients of z_l are stacked as row blocks, so each dense
+/// layer is ONE GEMM over (K + 1) * rows rows (the bias only enters coefficient 0), and each
+/// activation is one call of the fused jet kernel (O(K^2) recurrences, jet.c). relu is
+/// piecewise linear: coefficients k >= 1 are multiplied by the step of coefficient 0.
+extension MLPPlan {
+    /// True when every activation has a Taylor rule here (gelu has none: it is left to the
+    /// generic engine).
+    var supportsTaylor: Bool { layers.allSatisfy { $0.activation != .gelu } }
+
+    /// d^k/dt^k f(x + t v) at t = 0 for k = 0...order, `[B, m, order + 1]` (entry 0 is the value).
+    /// `direction` is one vector `[n]` for every point, or `[B, n]`.
+    func directionalDerivatives(at x: Tensor<Scalar>, direction: Tensor<Scalar>, order: Int) -> Tensor<Scalar> {
+        checkPoints(x)
+        precondition(order >= 1, "order must be >= 1")
+        precondition(supportsTaylor, "directionalDerivatives: no fused Taylor rule for gelu")
+        let v = direction.rank == 1 ? direction.broadcast(to: x.shape) : direction
+        precondition(v.shape == x.shape, "direction \(direction.shape) does not fit points \(x.shape)")
+        let (points, n, m, blocks) = (x.shape[0], inputs, outputs, order + 1)
+        var result = Tensor<Scalar>(uninitializedShape: [points, m, blocks])
+        let perRow = 2 * blocks * widest + widest
+        x.withUnsafePointer { xp in
+            v.withUnsafePointer { vp in
+                result.withUnsafeMutablePointer { rp in
+                    Self.forEachTile(points: points, scalarsPerRow: perRow) { r, ws in
+                        taylorTile(x: xp + r.lowerBound * n, direction: vp + r.lowerBound * n, rows: r.count, order: order,
+                                   into: rp + r.lowerBound * m * blocks, ws)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The jet kernel of an analytic activation (nil for linear, relu and gelu).
+    static func jetOp(_ a: Activation) -> mcl_jet_op? {
+        switch a {
+        case .tanh: MCL_JET_TANH
+        case .sigmoid: MCL_JET_SIGMOID
+        case .softplus: MCL_JET_SOFTPLUS
+        case .sin: MCL_JET_SIN
+        case .exp: MCL_JET_EXP
+        case .linear, .relu, .gelu, .softmax: nil
+        }
+    }
+
+    /// One tile: out[r, i, k] = k! y_k[r, i] for the tile's rows.
+    func taylorTile(x: UnsafePointer<Scalar>, direction v: UnsafePointer<Scalar>, rows: Int, order: Int,
+                    into out: UnsafeMutablePointer<Scalar>, _ ws: MLPWorkspace<Scalar>) {
+        let (n, m, blocks) = (inputs, outputs, order + 1)
+        var a = ws.buffer(0, blocks * rows * widest), b = ws.buffer(1, blocks * rows * widest)
+        // Layer 1: z_0 = x W, z_1 = v W, z_k = 0 for k >= 2 (the input is affine in t).
+        let u0 = layers[0].outputs
+        K.gemm(rows, u0, n, x, n, kernel(0), u0, a, u0)
+        K.gemm(rows, u0, n, v, n, kernel(0), u0, a + rows * u0, u0)
+        if order > 1 { (a + 2 * rows * u0).update(repeating: 0, count: (order - 1) * rows * u0) }
+        for l in layers.indices {
+            let layer = layers[l], count = rows * layer.outputs
+            if layer.activation == .relu {
+                let step = ws.buffer(2, count)
+                K.activate(MCL_MLP_RELU, rows: rows, cols: layer.outputs, z: a, bias: bias(l), h: a, d1: step, d2: nil)
+                K.scale(blocks: order, n: count, a + count, by: step, into: a + count)
+            } else {
+                K.activate(MCL_MLP_LINEAR, rows: rows, cols: layer.outputs, z: a, bias: bias(l), h: a, d1: nil, d2: nil)
+                if let op = Self.jetOp(layer.activation) {
+                    K.jet(op, n: count, order: order, x0: a, xs: a + count, y0: b, ys: b + count)
+                    swap(&a, &b)
+                }
+            }
+            if l == layers.count - 1 { break }
+            let next = layers[l + 1].outputs
+            K.gemm(blocks * rows, next, layer.outputs, a, layer.outputs, kernel(l + 1), next, b, next)
+            swap(&a, &b)
+        }
+        // Derivatives k! y_k, as the generic engine scales them (factorial in Double).
+        var factorial = 1.0
+        for k in 0...order {
+            if k > 0 { factorial *= Double(k) }
+            let f = Scalar(factorial), src = a + k * rows * m
+            for r in 0..<rows {
+                for i in 0..<m { out[(r * m + i) * blocks + k] = k == 0 ? src[r * m + i] : src[r * m + i] * f }
+            }
+        }
+    }
+}
