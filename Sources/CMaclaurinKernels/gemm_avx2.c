@@ -52,10 +52,12 @@ TARGET ALWAYS_INLINE void s_tile(long kc, const float *a, long rsa, long csa, co
     }
 }
 
-/// Float micro-kernel: dispatches to the packed-A (constant strides) or strided instantiation.
+/// Float micro-kernel: dispatches to the packed-A (constant strides), transposed in-place or
+/// strided instantiation.
 TARGET static void s_kernel_avx2(long kc, const float *a, long rsa, long csa, const float *b, float *c,
                                  long ldc, float alpha, float beta) {
     if (rsa == 1 && csa == MR) s_tile(kc, a, 1, MR, b, c, ldc, alpha, beta);
+    else if (rsa == 1) s_tile(kc, a, 1, csa, b, c, ldc, alpha, beta);  // transposed A read in place
     else s_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
 }
 
@@ -96,10 +98,11 @@ TARGET ALWAYS_INLINE void d_tile(long kc, const double *a, long rsa, long csa, c
     }
 }
 
-/// Double micro-kernel: dispatches to the packed-A or strided instantiation.
+/// Double micro-kernel: dispatches to the packed-A, transposed in-place or strided instantiation.
 TARGET static void d_kernel_avx2(long kc, const double *a, long rsa, long csa, const double *b, double *c,
                                  long ldc, double alpha, double beta) {
     if (rsa == 1 && csa == MR) d_tile(kc, a, 1, MR, b, c, ldc, alpha, beta);
+    else if (rsa == 1) d_tile(kc, a, 1, csa, b, c, ldc, alpha, beta);  // transposed A read in place
     else d_tile(kc, a, rsa, csa, b, c, ldc, alpha, beta);
 }
 
