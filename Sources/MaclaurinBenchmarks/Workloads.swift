@@ -52,6 +52,26 @@ public enum WorkloadRegistry {
                 let v = Tensor<Float>([1])
                 return [measure("W3", "maclaurin_taylor_k8") { _ = model.directionalDerivatives(at: x, direction: v, order: 8) }]
             },
+            Workload(id: "W4", summary: "MLP 2-64-64-1 tanh, batch 1024: one Sobolev step (y, dy/dx1, dy/dx2; Adam)") {
+                let w = W4Workload()
+                var loss = 0.0
+                var m = measure("W4", "maclaurin_sobolev_step") { loss = w.run() }
+                m.extra = [("loss_last", format(loss, 6))]
+                return [m]
+            },
+            Workload(id: "W6", summary: "PSO 64 particles x 500 iterations, 2-16-1 tanh on value + partial samples") {
+                func swarm<S: TensorScalar>(_: S.Type, _ name: String) -> Measurement {
+                    let w = W6Workload<S>()
+                    var loss = 0.0
+                    var m = measure("W6", name, repetitions: 10, warmup: 1, budget: 20) { loss = w.run() }
+                    m.extra = [("final_loss", format(loss, 6))]
+                    return m
+                }
+                return [swarm(Float.self, "maclaurin_pso_constriction_f32"), swarm(Double.self, "maclaurin_pso_constriction_f64")]
+            },
+            Workload(id: "W5", summary: "Taylor CNN 32x32x3, batch 64: one training step (Adam) and inference (W5i)") {
+                CNNWorkloads.run()
+            },
             Workload(id: "W7", summary: "float32 matmul 1024 and 2048 (GFLOP/s)") { matmulWorkload() },
         ]
     }
@@ -70,7 +90,7 @@ public enum WorkloadRegistry {
             let a = Tensor<Float>(randomNormal: [n, n], generator: &g), b = Tensor<Float>(randomNormal: [n, n], generator: &g)
             var m = measure("W7", "maclaurin_matmul_\(n)", repetitions: 30) { _ = a.matmul(b) }
             let flops = 2 * Double(n) * Double(n) * Double(n)
-            m.extra = [("GFLOPs_median", format(flops / m.medianMilliseconds / 1e6, 1)),
+            m.extra = [("size", "\(n)"), ("GFLOPs_median", format(flops / m.medianMilliseconds / 1e6, 1)),
                        ("GFLOPs_best", format(flops / m.minimumMilliseconds / 1e6, 1))]
             return m
         }

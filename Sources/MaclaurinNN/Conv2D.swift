@@ -122,13 +122,22 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
                      "conv2d '\(name)': input must be [batch, height, width, \(inputChannels)], got \(x.shape)")
         let g = geometry(for: x.shape)
         let (kh, kw) = kernelSize
+        let outputShape = g.outputShape(channels: filters)
+        if V.self == Tensor<Scalar>.self {
+            // Inference on plain tensors: bias and activation fused around the GEMM.
+            let image = x.plain
+            let columns = kh == 1 && kw == 1 && strides == (1, 1) ? image.reshaped(to: [-1, inputChannels]) : image.im2col(g)
+            let y = FusedLinear.forward(columns, p[0].plain.reshaped(to: [kh * kw * inputChannels, filters]),
+                                        bias: p.count == 2 ? p[1].plain : nil, activation: activation)
+            return V(constant: y.reshaped(to: outputShape))
+        }
         // A 1x1 window with unit stride needs no im2col: the image already is the column matrix.
         let columns = kh == 1 && kw == 1 && strides == (1, 1)
             ? x.reshaped(to: [-1, inputChannels])
             : V.apply(.im2col(g), [x])
         var y = columns.matmul(p[0].reshaped(to: [kh * kw * inputChannels, filters]))
         if p.count == 2 { y = y + p[1] }
-        return activation(y.reshaped(to: g.outputShape(channels: filters)))
+        return activation(y.reshaped(to: outputShape))
     }
 
     public var configuration: [String: ModelValue] {

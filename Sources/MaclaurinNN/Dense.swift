@@ -43,7 +43,13 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     }
 
     public func forward<V: TensorAlgebra>(_ x: V, parameters p: [V], context: ForwardContext) -> V where V.Scalar == Scalar {
-        activation(x.matmul(p[0]) + p[1])
+        if V.self == Tensor<Scalar>.self && x.rank >= 1 {
+            // Inference on plain tensors: bias and activation fused around the GEMM.
+            let rows = x.plain.reshaped(to: [-1, inputSize])
+            let y = FusedLinear.forward(rows, p[0].plain, bias: p[1].plain, activation: activation)
+            return V(constant: y.reshaped(to: Array(x.shape.dropLast()) + [units]))
+        }
+        return activation(x.matmul(p[0]) + p[1])
     }
 
     public var configuration: [String: ModelValue] {

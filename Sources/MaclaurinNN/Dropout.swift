@@ -30,16 +30,36 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
         let n = m.count
         let keep = Scalar(1 / (1 - rate))
         let threshold = UInt64((rate * 4_294_967_296).rounded(.down))   // drop when u < rate * 2^32
+        // Written as bit patterns (+0 is all zero bits) in a loop specialised to the word size:
+        // a generic Scalar store costs a witness call per element.
         m.withUnsafeMutablePointer { p in
-            var i = 0
-            while i < n {
-                let r = generator.next()
-                p[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
-                if i + 1 < n { p[i + 1] = (r >> 32) < threshold ? 0 : keep }
-                i += 2
+            var keepBits = keep
+            let raw = UnsafeMutableRawPointer(p)
+            switch MemoryLayout<Scalar>.size {
+            case 4:
+                let bits = withUnsafeBytes(of: &keepBits) { $0.load(as: UInt32.self) }
+                fillMask(raw.assumingMemoryBound(to: UInt32.self), n, keep: bits, threshold: threshold, generator: &generator)
+            case 8:
+                let bits = withUnsafeBytes(of: &keepBits) { $0.load(as: UInt64.self) }
+                fillMask(raw.assumingMemoryBound(to: UInt64.self), n, keep: bits, threshold: threshold, generator: &generator)
+            default:
+                preconditionFailure("dropout supports Float and Double, not \(Scalar.self)")
             }
         }
         return m
+    }
+
+    /// Two mask words per 64-bit draw: word i is 0 when its 32 random bits are below `threshold`, else `keep`.
+    @inline(__always)
+    private static func fillMask<W: FixedWidthInteger>(_ p: UnsafeMutablePointer<W>, _ n: Int, keep: W, threshold: UInt64,
+                                                       generator: inout SeededGenerator) {
+        var i = 0
+        while i < n {
+            let r = generator.next()
+            p[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
+            if i + 1 < n { p[i + 1] = (r >> 32) < threshold ? 0 : keep }
+            i += 2
+        }
     }
 
     public var configuration: [String: ModelValue] { ["rate": .double(rate)] }

@@ -52,18 +52,25 @@ public enum ModelJSON {
         return try Sequential(inputShape: inputShape, layers: layers)
     }
 
-    /// Writes a model (architecture and weights) as JSON.
-    public static func encode<Scalar: TensorScalar>(_ model: Sequential<Scalar>) throws -> Data {
+    /// Writes a model as JSON.
+    /// - Parameters:
+    ///   - includeWeights: false writes the architecture only (every layer then loads initialised),
+    ///     as stored in the metadata of safetensors model files.
+    ///   - prettyPrinted: indented, one field per line; false writes one line.
+    public static func encode<Scalar: TensorScalar>(_ model: Sequential<Scalar>, includeWeights: Bool = true,
+                                                    prettyPrinted: Bool = true) throws -> Data {
         var layers: [[String: Any]] = []
         for layer in model.layers {
             var spec: [String: Any] = ["type": layer.kind, "name": layer.name]
             for (k, v) in layer.configuration { spec[k] = v.jsonObject }
-            for (name, t) in zip(layer.parameterNames, layer.parameters) { spec[name] = nested(t) }
+            if includeWeights {
+                for (name, t) in zip(layer.parameterNames, layer.parameters) { spec[name] = nested(t) }
+            }
             layers.append(spec)
         }
         let input: Any = model.inputShape.count == 1 ? model.inputShape[0] : model.inputShape
         return try JSONSerialization.data(withJSONObject: ["input": input, "layers": layers],
-                                          options: [.prettyPrinted, .sortedKeys])
+                                          options: prettyPrinted ? [.prettyPrinted, .sortedKeys] : [.sortedKeys])
     }
 
     /// A tensor as nested arrays of numbers.

@@ -135,8 +135,40 @@ extension Tensor {
     public static func / (a: Tensor, b: Scalar) -> Tensor { a.scaled(by: 1 / b) }
 
     /// True when every element is finite.
+    ///
+    /// Runs a non-generic, vectorisable loop over the bit patterns (an element is NaN or infinite
+    /// exactly when its exponent bits are all ones): the generic `allSatisfy { $0.isFinite }` ran
+    /// unspecialised across modules at several nanoseconds per element.
     public var isFinite: Bool {
-        withUnsafePointer { p in (0..<count).allSatisfy { p[$0].isFinite } }
+        withUnsafePointer { p in
+            let raw = UnsafeRawPointer(p)
+            switch MemoryLayout<Scalar>.size {
+            case 4: return Self.exponentBitsNeverSaturate(raw.assumingMemoryBound(to: UInt32.self), count,
+                                                          exponent: 0x7F80_0000, unit: 0x0080_0000)
+            case 8: return Self.exponentBitsNeverSaturate(raw.assumingMemoryBound(to: UInt64.self), count,
+                                                          exponent: 0x7FF0_0000_0000_0000, unit: 0x0010_0000_0000_0000)
+            default: return (0..<count).allSatisfy { p[$0].isFinite }
+            }
+        }
+    }
+
+    /// True when no word has all `exponent` bits set: (w & exponent) + unit carries into the
+    /// sign bit exactly when the exponent field is all ones.
+    @inline(__always)
+    private static func exponentBitsNeverSaturate<W: FixedWidthInteger & UnsignedInteger>(
+        _ words: UnsafePointer<W>, _ n: Int, exponent: W, unit: W
+    ) -> Bool {
+        let sign = W(1) << (W.bitWidth - 1)
+        var start = 0
+        while start < n {
+            // Blocks of 4096 words: a vectorised OR-reduction, with an early exit between blocks.
+            let end = Swift.min(start + 4096, n)
+            var saturated: W = 0
+            for i in start..<end { saturated |= ((words[i] & exponent) &+ unit) & sign }
+            if saturated != 0 { return false }
+            start = end
+        }
+        return true
     }
 
     /// Largest |a - b| over all elements (shapes must match).

@@ -32,7 +32,26 @@ public struct Tensor<Scalar: TensorScalar> {
     /// A tensor of the given shape filled with `value`.
     public init(repeating value: Scalar, shape: [Int]) {
         self.init(uninitializedShape: shape)
-        storage.pointer.update(repeating: value, count: count)
+        Self.fill(storage.pointer, count: count, with: value)
+    }
+
+    /// Writes `value` to `count` scalars with byte copies (memset for +0, doubling memcpy otherwise):
+    /// `update(repeating:count:)` runs unspecialised in generic code, one witness call per element.
+    @usableFromInline
+    static func fill(_ pointer: UnsafeMutablePointer<Scalar>, count: Int, with value: Scalar) {
+        guard count > 0 else { return }
+        let raw = UnsafeMutableRawPointer(pointer), size = MemoryLayout<Scalar>.stride
+        if value == 0 && value.sign == .plus {
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * size)
+            return
+        }
+        pointer[0] = value
+        var filled = 1
+        while filled < count {
+            let chunk = Swift.min(filled, count - filled)
+            (raw + filled * size).copyMemory(from: raw, byteCount: chunk * size)
+            filled += chunk
+        }
     }
 
     /// Zeros of the given shape.

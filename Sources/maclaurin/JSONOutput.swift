@@ -16,9 +16,9 @@ enum JSONOutput {
         return build(0, 0)
     }
 
-    /// Compact JSON text (keys sorted, full round-trip precision).
+    /// Compact JSON text (keys sorted, full round-trip precision, "/" in paths not escaped).
     static func string(_ object: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,0 +1,122 @@
+/// Training stopped because a loss or a gradient was not finite.
+public struct TrainingError: Error, CustomStringConvertible, Equatable {
+    /// The step (1-based) at which it happened.
+    public var step: Int
+    /// The layer involved, when known.
+    public var layer: String?
+    /// What happened.
+    public var message: String
+
+    /// An error at `step` (1-based), optionally naming the layer.
+    public init(step: Int, layer: String? = nil, message: String) {
+        self.step = step; self.layer = layer; self.message = message
+    }
+
+    /// `step N[, layer 'name']: message`.
+    public var description: String {
+        "step \(step)" + (layer.map { ", layer '\($0)'" } ?? "") + ": " + message
+    }
+}
+
+/// The state of training after one step, as the progress callback sees it.
+public struct TrainingProgress {
+    /// 1-based step just completed.
+    public var step: Int
+    /// Total steps requested.
+    public var iterations: Int
+    /// The loss the optimiser reported for this step.
+    public var loss: Double
+    /// Per-kind errors at the last evaluation of the step.
+    public var perKind: [KindLoss]
+}
+
+/// What `fit` did.
+public struct TrainingHistory {
+    /// The loss of every step.
+    public var losses: [Double] = []
+    /// Per-kind errors of every step.
+    public var perKind: [[KindLoss]] = []
+    /// True when the progress callback asked to stop before `iterations` steps.
+    public var stoppedEarly = false
+    /// Objective evaluations (line searches evaluate several times per step).
+    public var evaluations = 0
+    /// The last loss, or nil before any step.
+    public var finalLoss: Double? { losses.last }
+}
+
+/// Trains `model` on values and derivatives: `iterations` steps of `optimizer` on `objective`.
+///
+/// - Parameters:
+///   - progress: called after every step; return false to stop early.
+/// - Throws: `TrainingError` naming the step (and the layer) when the loss or a gradient is NaN
+///   or infinite; the model keeps the parameters of the last finite step.
+public func fit<Scalar: TensorScalar, O: Optimizer>(
+    _ model: inout Sequential<Scalar>, objective: DerivativeObjective<Scalar>, optimizer: inout O, iterations: Int,
+    progress: ((TrainingProgress) -> Bool)? = nil
+) throws(TrainingError) -> TrainingHistory where O.Scalar == Scalar {
+    precondition(iterations >= 0, "iterations must be >= 0")
+    var history = TrainingHistory()
+    let names = model.parameterNames
+    var parameters = model.parameters
+    guard iterations > 0 else { return history }
+    for step in 1...iterations {
+        var lastPerKind: [KindLoss] = []
+        var template = model
+        let loss: Double
+        do {
+            loss = try optimizer.step(&parameters) { p in
+                template.parameters = p
+                let e = objective.lossAndGradients(template)
+                history.evaluations += 1
+                lastPerKind = e.perKind
+                guard e.loss.isFinite else {
+                    throw TrainingError(step: step, layer: firstNonFiniteLayer(template, objective: objective),
+                                        message: "the loss is \(e.loss)")
+                }
+                if let bad = ParameterVector.firstNonFinite(e.gradients) {
+                    throw TrainingError(step: step, layer: names[bad].split(separator: "/").first.map(String.init),
+                                        message: "the gradient of '\(names[bad])' is not finite")
+                }
+                return (e.loss, e.gradients)
+            }
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError(step: step, message: "\(error)")
+        }
+        if let bad = ParameterVector.firstNonFinite(parameters) {
+            throw TrainingError(step: step, layer: names[bad].split(separator: "/").first.map(String.init),
+                                message: "the update made '\(names[bad])' non-finite")
+        }
+        model.parameters = parameters
+        history.losses.append(loss)
+        history.perKind.append(lastPerKind)
+        if let progress, !progress(TrainingProgress(step: step, iterations: iterations, loss: loss, perKind: lastPerKind)) {
+            history.stoppedEarly = step < iterations
+            break
+        }
+    }
+    return history
+}
+
+/// Trains on a dataset with kinds weighted by `weighting` (see `fit(_:objective:optimizer:iterations:progress:)`).
+public func fit<Scalar: TensorScalar, O: Optimizer>(
+    _ model: inout Sequential<Scalar>, on dataset: DerivativeDataset<Scalar>, weighting: KindWeighting = .equal,
+    optimizer: inout O, iterations: Int, progress: ((TrainingProgress) -> Bool)? = nil
+) throws(TrainingError) -> TrainingHistory where O.Scalar == Scalar {
+    try fit(&model, objective: DerivativeObjective(dataset: dataset, weighting: weighting), optimizer: &optimizer,
+            iterations: iterations, progress: progress)
+}
+
+/// The first layer whose parameters or outputs (on the dataset's points) are not finite.
+func firstNonFiniteLayer<Scalar: TensorScalar>(_ model: Sequential<Scalar>, objective: DerivativeObjective<Scalar>) -> String? {
+    for layer in model.layers where ParameterVector.firstNonFinite(layer.parameters) != nil { return layer.name }
+    for group in objective.dataset.groups {
+        var h = group.points
+        for layer in model.layers {
+            h = layer.forward(h, parameters: layer.parameters, context: .inference)
+            if !h.isFinite { return layer.name }
+        }
+    }
+    return nil
+}

@@ -1,0 +1,62 @@
+import MaclaurinNN
+import XCTest
+
+/// The plain-tensor (inference) paths of Dense and Conv2D fuse bias and activation around the GEMM;
+/// the composed primitives still run on the tape. Both must compute the same function.
+final class FusedInferenceTests: XCTestCase {
+    /// Runs `layer` on plain tensors and through the composed primitives (constant `Var`s).
+    private func bothPaths(_ layer: any Layer<Double>, _ x: Tensor<Double>) -> (fused: Tensor<Double>, composed: Tensor<Double>) {
+        let fused = layer.forward(x, parameters: layer.parameters, context: .inference)
+        let composed = layer.forward(Var<Tensor<Double>>(constant: x), parameters: layer.parameters.map { Var(constant: $0) },
+                                     context: .inference).value
+        return (fused, composed)
+    }
+
+    func testConv2DFusedMatchesComposed() {
+        var g = SeededGenerator(seed: 4)
+        let cases: [(channels: Int, filters: Int, kernel: (Int, Int), strides: (Int, Int), padding: Padding, activation: Activation, bias: Bool)] = [
+            (3, 5, (3, 3), (1, 1), .same, .relu, true), (2, 4, (3, 2), (2, 1), .valid, .linear, true),
+            (4, 3, (1, 1), (1, 1), .valid, .tanh, true), (3, 2, (2, 2), (2, 2), .same, .relu, false),
+            (1, 6, (5, 5), (1, 1), .same, .sigmoid, true),
+        ]
+        for c in cases {
+            var conv = Conv2D<Double>(inputChannels: c.channels, filters: c.filters, kernelSize: c.kernel, strides: c.strides,
+                                      padding: c.padding, activation: c.activation, useBias: c.bias, generator: &g)
+            if c.bias, let bias = conv.bias { conv.bias = bias + Tensor(randomUniform: bias.shape, low: -1, high: 1, generator: &g) }
+            let x = Tensor<Double>(randomUniform: [3, 7, 6, c.channels], low: -1, high: 1, generator: &g)
+            let (fused, composed) = bothPaths(conv, x)
+            XCTAssertEqual(fused.shape, composed.shape, "\(c)")
+            XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-13, "\(c)")
+            if c.activation == .relu { XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.allSatisfy { $0 >= 0 }) }
+        }
+    }
+
+    func testDenseFusedMatchesComposedOnAnyLeadingAxes() {
+        var g = SeededGenerator(seed: 5)
+        for activation in [Activation.relu, .linear, .softmax, .tanh] {
+            var dense = Dense<Double>(inputSize: 6, units: 4, activation: activation, generator: &g)
+            dense.bias = Tensor(randomUniform: [4], low: -1, high: 1, generator: &g)
+            for shape in [[5, 6], [2, 3, 6]] {
+                let x = Tensor<Double>(randomUniform: shape, low: -2, high: 2, generator: &g)
+                let (fused, composed) = bothPaths(dense, x)
+                XCTAssertEqual(fused.shape, Array(shape.dropLast()) + [4])
+                XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-13, "\(activation) \(shape)")
+            }
+        }
+    }
+
+    /// Masks hold only 0 and 1/(1 - rate), drop about `rate` of the elements, and are the same
+    /// pattern in Float and Double for the same stream.
+    func testDropoutMasks() {
+        for rate in [0.25, 0.5, 0.9] {
+            var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+            let f = Dropout<Float>.mask(shape: [101, 99], rate: rate, generator: &a)
+            let d = Dropout<Double>.mask(shape: [101, 99], rate: rate, generator: &b)
+            XCTAssertEqual(f.scalars.map { $0 == 0 }, d.scalars.map { $0 == 0 })
+            XCTAssertTrue(d.scalars.allSatisfy { $0 == 0 || $0 == 1 / (1 - rate) })
+            XCTAssertTrue(f.scalars.allSatisfy { $0 == 0 || $0 == Float(1 / (1 - rate)) })
+            let dropped = Double(d.scalars.filter { $0 == 0 }.count) / Double(d.count)
+            XCTAssertEqual(dropped, rate, accuracy: 0.02, "rate \(rate)")
+        }
+    }
+}
