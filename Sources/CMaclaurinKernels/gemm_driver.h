@@ -31,6 +31,7 @@
 
 typedef struct {
     int ta, tb, pack_a, b_local;
+    int tc;  // C is stored transposed: element (i, j) of the product is C[j * ldc + i]
     long M, N, K, lda, ldb, ldc;
     T alpha, beta;
     const T *A, *B;
@@ -121,18 +122,29 @@ static void P(pack_a)(const P(gemm_job) * g, long i0, long mc, T *dst) {
     }
 }
 
-/// Runs the micro-kernel on a partial mr x nr tile through a full-size scratch tile, so the
-/// arithmetic is the same as for full tiles.
+/// Runs the micro-kernel on a partial mr x nr tile, or on a tile of a transposed C (c is then
+/// the tile's first element, with row j of the tile at c + j), through a full-size scratch
+/// tile, so the arithmetic is the same as for full tiles.
 static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, const T *b, T *c, long mr,
                          long nr) {
     _Alignas(64) T tile[MR * NR];
+    const long ldc = g->ldc;
     for (long i = 0; i < MR * NR; i++) tile[i] = 0;
-    if (g->beta_k != 0)
-        for (long i = 0; i < mr; i++)
-            for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
+    if (g->beta_k != 0) {
+        if (g->tc)
+            for (long j = 0; j < nr; j++)
+                for (long i = 0; i < mr; i++) tile[i * NR + j] = c[j * ldc + i];
+        else
+            for (long i = 0; i < mr; i++)
+                for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * ldc + j];
+    }
     KERNEL(g->kc, a, rsa, csa, b, tile, NR, g->alpha, g->beta_k);
-    for (long i = 0; i < mr; i++)
-        for (long j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+    if (g->tc)
+        for (long j = 0; j < nr; j++)
+            for (long i = 0; i < mr; i++) c[j * ldc + i] = tile[i * NR + j];
+    else
+        for (long i = 0; i < mr; i++)
+            for (long j = 0; j < nr; j++) c[i * ldc + j] = tile[i * NR + j];
 }
 
 /// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1) from the
@@ -148,8 +160,8 @@ static inline void P(micro_tile)(const P(gemm_job) * g, const T *bpack, const T 
     else if (mr < MR) a = edge;
     else if (g->ta) a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;  // in place, A stored K x M
     else a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;             // in place, A stored M x K
-    T *c = g->C + i * g->ldc + jr;
-    if (mr == MR && nr == NR) KERNEL(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
+    T *c = g->tc ? g->C + jr * g->ldc + i : g->C + i * g->ldc + jr;
+    if (mr == MR && nr == NR && !g->tc) KERNEL(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
     else P(edge_tile)(g, a, rsa, csa, b, c, mr, nr);
 }
 
@@ -191,7 +203,7 @@ static void P(gemm_fallback)(const P(gemm_job) * g, long m0, long m1, long n0, l
                 T b = g->tb ? g->B[j * g->ldb + k] : g->B[k * g->ldb + j];
                 s += a * b;
             }
-            T *c = g->C + i * g->ldc + j;
+            T *c = g->tc ? g->C + j * g->ldc + i : g->C + i * g->ldc + j;
             *c = g->beta_k == 0 ? g->alpha * s : g->alpha * s + g->beta_k * *c;
         }
 }
@@ -239,6 +251,16 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
                             long ldb, T beta, T *C, long ldc, long nt) {
     P(gemm_job) g = {.ta = ta, .tb = tb, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
                      .ldc = ldc, .alpha = alpha, .beta = beta, .A = A, .B = B, .C = C};
+    // A short, wide product with a transposed B (a dense layer's input gradient: a batch of
+    // rows times a large weight matrix, transposed) is computed as C^T = op(B)^T op(A)^T: the
+    // large operand becomes the tall A, read in place along its rows instead of packed with a
+    // transposing copy on every call, and only the small one is packed; the tiles go to C
+    // transposed. Every element gets the same products in the same order.
+    if (tb && M <= 4 * NR && N >= 4 * M && K >= 8 * MR) {
+        g.tc = 1;
+        g.ta = !tb, g.tb = !ta, g.M = N, g.N = M, g.lda = ldb, g.ldb = lda, g.A = B, g.B = A;
+        M = g.M, N = g.N;
+    }
     // Read A in place when its panels are reused by few B panels (packing would not pay off):
     // rows contiguous in k, or for a transposed A the mr values of each k next to each other.
     g.pack_a = N > 4 * NR;

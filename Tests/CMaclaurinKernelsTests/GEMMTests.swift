@@ -226,6 +226,31 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Short, wide products with a transposed B (a dense layer's input gradient, 64 x 7200 x 512)
+    /// are computed as C^T = op(B)^T op(A)^T, written to C transposed: correct (ragged edges,
+    /// padded leading dimensions, alpha and beta) and the same bits for any thread count.
+    func runSwapped<T: GEMMScalar>(_: T.Type) {
+        var rng = SplitMix64(state: 7)
+        let shapes: [(Int, Int, Int, Bool)] = [(64, 700, 100, false), (5, 300, 60, true), (17, 100, 49, false),
+                                               (31, 4500, 70, false)]
+        for (m, n, k, ta) in shapes {
+            for (alpha, beta) in [(1.0, 0.0), (0.5, -1.25)] {
+                let g = GEMMCase<T>(m: m, n: n, k: k, transA: ta, transB: true, alpha: T(alpha), beta: T(beta), pad: 3,
+                                    rng: &rng)
+                g.verify(samples: 400, rng: &rng)
+                mcl_set_num_threads(1)
+                let one = g.run()
+                mcl_set_num_threads(3)
+                XCTAssertTrue(one.elementsEqual(g.run()) { $0 == $1 || ($0.isNaN && $1.isNaN) },
+                              "\(T.self) \(m)x\(n)x\(k) tA=\(ta): 3 threads differ from 1")
+                mcl_set_num_threads(2)
+            }
+        }
+    }
+
+    func testFloatSwappedOperands() { runSwapped(Float.self) }
+    func testDoubleSwappedOperands() { runSwapped(Double.self) }
+
     func testFloatKSplit() { runKSplit(Float.self) }
     func testDoubleKSplit() { runKSplit(Double.self) }
 
