@@ -1,9 +1,9 @@
 // conv.c: im2col and its adjoint col2im for NHWC tensors, for float and double (per-type code in
 // conv_tmpl.h). Column layout: cols[(n*OH + oh)*OW + ow, (kh*KW + kw)*C + c].
 //
-// im2col builds its rows in order; a large column matrix (bigger than the caches, read back
-// later by the GEMM from memory anyway) is written with non-temporal stores, which saves the
-// read-for-ownership of every line.
+// im2col copies, for each output pixel and kh, the contiguous run of the input row under the
+// window; pieces of rows are handed out dynamically. (Non-temporal stores for large column
+// matrices measured no faster on the 2-core development machine.)
 //
 // col2im streams the column matrix once, in order: each column row (n, oh, ow) is added, one
 // kh at a time, to the contiguous run of dx it came from. Work is split into bands of output
@@ -15,12 +15,7 @@
 #include "ck_internal.h"
 #include "mcl_runtime.h"
 #include <string.h>
-#if MCLCK_X86
-#include <immintrin.h>
-#endif
 
-/// Column matrices at least this large are written with non-temporal stores.
-#define MCLCK_STREAM_BYTES (16L << 20)
 
 /// Geometry shared by the kernels of this file.
 typedef struct {
@@ -61,49 +56,6 @@ static long band_row(const conv_geom *g, long bh, long nb, long b)
     if (b >= nb) return g->H;
     long r = b * bh * g->SH - g->PH;
     return r < 0 ? 0 : (r > g->H ? g->H : r);
-}
-
-/// dst[0..n) = src[0..n) (zeros when src is NULL), with non-temporal stores where dst is
-/// 16-byte aligned.
-static void stream_copy_f(float *dst, const float *src, long n)
-{
-#if MCLCK_X86
-    long i = 0;
-    for (; i < n && ((uintptr_t)(dst + i) & 15) != 0; i++) dst[i] = src ? src[i] : 0;
-    if (src)
-        for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
-    else
-        for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_setzero_ps());
-    for (; i < n; i++) dst[i] = src ? src[i] : 0;
-#else
-    if (src) memcpy(dst, src, (size_t)n * sizeof(float));
-    else memset(dst, 0, (size_t)n * sizeof(float));
-#endif
-}
-
-/// stream_copy_f for doubles.
-static void stream_copy_d(double *dst, const double *src, long n)
-{
-#if MCLCK_X86
-    long i = 0;
-    for (; i < n && ((uintptr_t)(dst + i) & 15) != 0; i++) dst[i] = src ? src[i] : 0;
-    if (src)
-        for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
-    else
-        for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_setzero_pd());
-    for (; i < n; i++) dst[i] = src ? src[i] : 0;
-#else
-    if (src) memcpy(dst, src, (size_t)n * sizeof(double));
-    else memset(dst, 0, (size_t)n * sizeof(double));
-#endif
-}
-
-/// Orders earlier non-temporal stores before what follows (the end of a task).
-static void stream_fence(void)
-{
-#if MCLCK_X86
-    _mm_sfence();
-#endif
 }
 
 #define T float

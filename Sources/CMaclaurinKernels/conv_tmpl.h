@@ -4,64 +4,45 @@ typedef struct {
     conv_geom g;
     const T *src;
     T *dst;
-    int stream;       // im2col: non-temporal stores
     long bh, nb, phase; // col2im: band height and count, and the parity of the bands being run
 } SFX(conv_ctx);
 
-/// out[0..n) = src[0..n), or zeros when src is NULL; with non-temporal stores when `nt`.
-static inline void SFX(put_run)(T *out, const T *src, long n, int nt)
-{
-    if (!nt) {
-        if (src) memcpy(out, src, (size_t)n * sizeof(T));
-        else memset(out, 0, (size_t)n * sizeof(T));
-    } else {
-        SFX(stream_copy)(out, src, n);
-    }
-}
-
-/// Writes im2col row r (output pixel (n, oh, ow)) to out. For a fixed kh the valid kw form one
-/// contiguous run of the input row, copied at once; padding is zero-filled.
-static void SFX(im2col_row)(const SFX(conv_ctx) *c, long r, T *out)
-{
-    const conv_geom *g = &c->g;
-    const int nt = c->stream;
-    long C = g->C, KWC = g->KW * C;
-    long ow = r % g->OW, t = r / g->OW, oh = t % g->OH, n = t / g->OH;
-    long kw0, kw1, kh0, kh1;
-    conv_valid(ow, g->SW, g->PW, g->KW, g->W, &kw0, &kw1);
-    conv_valid(oh, g->SH, g->PH, g->KH, g->H, &kh0, &kh1);
-    long iw0 = ow * g->SW - g->PW + kw0;
-    for (long kh = 0; kh < g->KH; kh++) {
-        T *o = out + kh * KWC;
-        if (kh < kh0 || kh >= kh1 || kw0 >= kw1) {
-            SFX(put_run)(o, NULL, KWC, nt);
-            continue;
-        }
-        long ih = oh * g->SH - g->PH + kh;
-        if (kw0 > 0) SFX(put_run)(o, NULL, kw0 * C, nt);
-        SFX(put_run)(o + kw0 * C, c->src + ((n * g->H + ih) * g->W + iw0) * C, (kw1 - kw0) * C, nt);
-        if (kw1 < g->KW) SFX(put_run)(o + kw1 * C, NULL, (g->KW - kw1) * C, nt);
-    }
-}
-
-/// im2col rows [b, e).
+/// im2col rows [b, e) (one row per output pixel (n, oh, ow)). For a fixed kh the valid kw form
+/// one contiguous run of the input row, copied with one memcpy; padding is zero-filled.
 static void SFX(im2col_task)(void *ctx, long b, long e)
 {
     const SFX(conv_ctx) *c = ctx;
-    const long rowlen = c->g.KH * c->g.KW * c->g.C;
-    for (long r = b; r < e; r++) SFX(im2col_row)(c, r, c->dst + r * rowlen);
-    if (c->stream) stream_fence();
+    const conv_geom *g = &c->g;
+    long C = g->C, KWC = g->KW * C, rowlen = g->KH * KWC;
+    for (long r = b; r < e; r++) {
+        long ow = r % g->OW, t = r / g->OW, oh = t % g->OH, n = t / g->OH;
+        T *out = c->dst + r * rowlen;
+        long kw0, kw1, kh0, kh1;
+        conv_valid(ow, g->SW, g->PW, g->KW, g->W, &kw0, &kw1);
+        conv_valid(oh, g->SH, g->PH, g->KH, g->H, &kh0, &kh1);
+        long iw0 = ow * g->SW - g->PW + kw0;
+        for (long kh = 0; kh < g->KH; kh++) {
+            T *o = out + kh * KWC;
+            if (kh < kh0 || kh >= kh1 || kw0 >= kw1) {
+                memset(o, 0, (size_t)KWC * sizeof(T));
+                continue;
+            }
+            long ih = oh * g->SH - g->PH + kh;
+            if (kw0 > 0) memset(o, 0, (size_t)(kw0 * C) * sizeof(T));
+            memcpy(o + kw0 * C, c->src + ((n * g->H + ih) * g->W + iw0) * C, (size_t)((kw1 - kw0) * C) * sizeof(T));
+            if (kw1 < g->KW) memset(o + kw1 * C, 0, (size_t)((g->KW - kw1) * C) * sizeof(T));
+        }
+    }
 }
 
-/// cols[N*OH*OW, KH*KW*C] = im2col of x[N,H,W,C] (zero padding PH top, PW left).
+/// cols[N*OH*OW, KH*KW*C] = im2col of x[N,H,W,C] (zero padding PH top, PW left). Pieces of rows
+/// are handed out dynamically.
 void PUB(im2col)(const T *x, long N, long H, long W, long C, long KH, long KW, long SH, long SW, long PH,
                  long PW, long OH, long OW, T *cols)
 {
     if (N <= 0 || OH <= 0 || OW <= 0 || KH <= 0 || KW <= 0 || C <= 0) return;
-    SFX(conv_ctx) c = {{N, H, W, C, KH, KW, SH, SW, PH, PW, OH, OW}, x, cols, 0, 0, 0, 0};
-    long rows = N * OH * OW, rowlen = KH * KW * C;
-    c.stream = (double)rows * (double)rowlen * sizeof(T) >= (double)MCLCK_STREAM_BYTES;
-    long g = (1L << 14) / rowlen;
+    SFX(conv_ctx) c = {{N, H, W, C, KH, KW, SH, SW, PH, PW, OH, OW}, x, cols, 0, 0, 0};
+    long rows = N * OH * OW, g = (1L << 14) / (KH * KW * C);
     if (g < 1) g = 1;
     if (rows < 2 * g) SFX(im2col_task)(&c, 0, rows);
     else mcl_parallel_dynamic(rows, g, mcl_get_num_threads(), SFX(im2col_task), &c);
@@ -120,7 +101,7 @@ void PUB(col2im)(const T *cols, long N, long H, long W, long C, long KH, long KW
         memset(dx, 0, (size_t)(N * H * W * C) * sizeof(T));
         return;
     }
-    SFX(conv_ctx) c = {{N, H, W, C, KH, KW, SH, SW, PH, PW, OH, OW}, cols, dx, 0, 0, 0, 0};
+    SFX(conv_ctx) c = {{N, H, W, C, KH, KW, SH, SW, PH, PW, OH, OW}, cols, dx, 0, 0, 0};
     col2im_bands(&c.g, &c.bh, &c.nb);
     // Serial below about 2^15 column values per thread.
     long nt = (N * OH * OW * KH * KW * C) >> 15;

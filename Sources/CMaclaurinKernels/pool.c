@@ -5,8 +5,7 @@
 // Max pooling tracks the winning window position per channel and forms the int64 argmax at the
 // end; float channels go 8 at a time through AVX2 when available.
 // avgpool2d_backward is a gather per input row (n, ih), deterministic and race-free like col2im.
-// scatter_add runs in parallel only when the pieces of its index list write disjoint parts of dx
-// (else serially), so its result is always that of the serial loop.
+// scatter_add runs serially (indices may repeat; a fixed order keeps it deterministic).
 #include "ck_internal.h"
 #include "mcl_runtime.h"
 #include <string.h>

@@ -156,66 +156,11 @@ void PUB(gather)(const T *x, const int64_t *idx, long n, T *y)
     mclck_run(n, 1L << 15, SFX(gather_task), &c);
 }
 
-typedef struct {
-    const T *dy;
-    const int64_t *idx;
-    T *dx;
-    long n, pieces;
-    int64_t *lo, *hi; // per piece: smallest and largest index
-} SFX(scatter_ctx);
-
-/// The range of piece q: [n * q / pieces, n * (q + 1) / pieces).
-static void SFX(scatter_piece)(const SFX(scatter_ctx) *c, long q, long *b, long *e)
-{
-    *b = c->n * q / c->pieces;
-    *e = c->n * (q + 1) / c->pieces;
-}
-
-/// Smallest and largest index of pieces [b, e).
-static void SFX(scatter_range_task)(void *ctx, long b, long e)
-{
-    SFX(scatter_ctx) *c = ctx;
-    for (long q = b; q < e; q++) {
-        long i0, i1;
-        SFX(scatter_piece)(c, q, &i0, &i1);
-        int64_t lo = c->idx[i0], hi = lo;
-        for (long i = i0 + 1; i < i1; i++) {
-            int64_t v = c->idx[i];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        c->lo[q] = lo, c->hi[q] = hi;
-    }
-}
-
-/// Scatters pieces [b, e), each in increasing i.
-static void SFX(scatter_task)(void *ctx, long b, long e)
-{
-    SFX(scatter_ctx) *c = ctx;
-    long i0, i1, unused;
-    SFX(scatter_piece)(c, b, &i0, &unused);
-    SFX(scatter_piece)(c, e - 1, &unused, &i1);
-    for (long i = i0; i < i1; i++) c->dx[c->idx[i]] += c->dy[i];
-}
-
 /// dx[idx[i]] += dy[i] for i = 0..n-1 in order (dx not cleared; repeated indices accumulate).
-/// When the indices of consecutive pieces of [0, n) fall into increasing, disjoint ranges (as
-/// the argmax of a pooling layer does), no element of dx is shared between pieces and they are
-/// scattered in parallel; the result is bit for bit the serial one either way.
+/// Serial: proving that pieces of an arbitrary index list never meet costs an extra pass over it,
+/// which is as much as the scatter itself (pieces of a pooling argmax cut mid-row overlap in
+/// range even though no element repeats), so on 2 cores splitting does not pay.
 void PUB(scatter_add)(const T *dy, const int64_t *idx, long n, T *dx)
 {
-    enum { PIECES = 64, GRAIN = 1 << 15 };
-    int nt = mcl_get_num_threads();
-    int64_t bounds[2 * PIECES];
-    SFX(scatter_ctx) c = {dy, idx, dx, n, n / GRAIN < PIECES ? n / GRAIN : PIECES, bounds, bounds + PIECES};
-    if (nt > 1 && c.pieces >= 2) {
-        mcl_parallel_dynamic(c.pieces, 1, nt, SFX(scatter_range_task), &c);
-        int disjoint = 1;
-        for (long q = 1; q < c.pieces && disjoint; q++) disjoint = c.hi[q - 1] < c.lo[q];
-        if (disjoint) {
-            mcl_parallel_dynamic(c.pieces, 1, nt, SFX(scatter_task), &c);
-            return;
-        }
-    }
     for (long i = 0; i < n; i++) dx[idx[i]] += dy[i];
 }
