@@ -95,72 +95,99 @@ void PUB(unary)(int op, const T *x, T *y, long n)
 
 // MARK: binary with broadcasting
 
-// One row of n outputs, specialised for the stride patterns that vectorise.
-#define BIN_ROW(EXPR)                                                                              \
-    if (as == 1 && bs == 1) {                                                                      \
-        for (long i = 0; i < n; i++) { T u = a[i], v = b[i]; y[i] = (EXPR); }                      \
-    } else if (as == 0 && bs == 1) {                                                               \
-        T u = a[0];                                                                                \
-        for (long i = 0; i < n; i++) { T v = b[i]; y[i] = (EXPR); }                                \
-    } else if (as == 1 && bs == 0) {                                                               \
-        T v = b[0];                                                                                \
-        for (long i = 0; i < n; i++) { T u = a[i]; y[i] = (EXPR); }                                \
-    } else {                                                                                       \
-        for (long i = 0; i < n; i++) { T u = a[i * as], v = b[i * bs]; y[i] = (EXPR); }            \
+// nr rows of n outputs (y dense): row r reads a + r*ar and b + r*br with element strides as, bs,
+// specialised for the inner stride patterns that vectorise. The op is switched on once per call.
+#define BIN_ROWS(EXPR)                                                                             \
+    for (long r = 0; r < nr; r++, a += ar, b += br, y += n) {                                      \
+        if (as == 1 && bs == 1) {                                                                  \
+            for (long i = 0; i < n; i++) { T u = a[i], v = b[i]; y[i] = (EXPR); }                  \
+        } else if (as == 0 && bs == 1) {                                                           \
+            T u = a[0];                                                                            \
+            for (long i = 0; i < n; i++) { T v = b[i]; y[i] = (EXPR); }                            \
+        } else if (as == 1 && bs == 0) {                                                           \
+            T v = b[0];                                                                            \
+            for (long i = 0; i < n; i++) { T u = a[i]; y[i] = (EXPR); }                            \
+        } else {                                                                                   \
+            for (long i = 0; i < n; i++) { T u = a[i * as], v = b[i * bs]; y[i] = (EXPR); }        \
+        }                                                                                          \
     }
 
-/// y[i] = a[i*as] op b[i*bs] for i < n (mcl_binary_op). max/min propagate NaN.
-static void SFX(binary_row)(int op, const T *a, long as, const T *b, long bs, T *y, long n)
+/// y[r*n + i] = a[r*ar + i*as] op b[r*br + i*bs] for r < nr, i < n (mcl_binary_op). max/min
+/// propagate NaN.
+static void SFX(binary_rows)(int op, const T *a, long ar, long as, const T *b, long br, long bs, T *y, long nr,
+                             long n)
 {
     switch (op) {
-    case MCL_ADD: BIN_ROW(u + v); break;
-    case MCL_SUB: BIN_ROW(u - v); break;
-    case MCL_MUL: BIN_ROW(u * v); break;
-    case MCL_DIV: BIN_ROW(u / v); break;
-    case MCL_MAX: BIN_ROW((u > v || u != u) ? u : v); break;
-    case MCL_MIN: BIN_ROW((u < v || u != u) ? u : v); break;
-    case MCL_POW: BIN_ROW(M(pow)(u, v)); break;
-    case MCL_GREATER: BIN_ROW(u > v ? (T)1 : (T)0); break;
+    case MCL_ADD: BIN_ROWS(u + v); break;
+    case MCL_SUB: BIN_ROWS(u - v); break;
+    case MCL_MUL: BIN_ROWS(u * v); break;
+    case MCL_DIV: BIN_ROWS(u / v); break;
+    case MCL_MAX: BIN_ROWS((u > v || u != u) ? u : v); break;
+    case MCL_MIN: BIN_ROWS((u < v || u != u) ? u : v); break;
+    case MCL_POW: BIN_ROWS(M(pow)(u, v)); break;
+    case MCL_GREATER: BIN_ROWS(u > v ? (T)1 : (T)0); break;
     default: break;
     }
 }
-#undef BIN_ROW
+#undef BIN_ROWS
 
 typedef struct {
     int op, nd;
     const T *a, *b;
     T *y;
-    long shape[MCLCK_MAXDIM], sa[MCLCK_MAXDIM], sb[MCLCK_MAXDIM];
+    long shape[MCLCK_MAXDIM + 1], sa[MCLCK_MAXDIM + 1], sb[MCLCK_MAXDIM + 1];
+    long nblk, blk; // column blocks per row and their width (nblk > 1 only for long rows)
 } SFX(binary_ctx);
 
-/// Rows [r0, r1) of the coalesced iteration space: all axes but the last are walked with an
-/// odometer whose start is decomposed from r0.
-static void SFX(binary_task)(void *p, long r0, long r1)
+/// Offsets into a and b of the first element of row r (rows = all axes but the last).
+static void SFX(binary_row_start)(const SFX(binary_ctx) *c, long r, long *idx, long *oa, long *ob)
+{
+    *oa = 0, *ob = 0;
+    for (int k = c->nd - 2; k >= 0; k--) {
+        idx[k] = r % c->shape[k];
+        r /= c->shape[k];
+        *oa += idx[k] * c->sa[k];
+        *ob += idx[k] * c->sb[k];
+    }
+}
+
+/// Work units [t0, t1) of the coalesced iteration space (nd >= 2). With nblk == 1 a unit is a
+/// row, and consecutive rows along axis nd-2 go to binary_rows together; otherwise a unit is
+/// one column block of a long row.
+static void SFX(binary_task)(void *p, long t0, long t1)
 {
     SFX(binary_ctx) *c = p;
-    int nd = c->nd;
-    long inner = c->shape[nd - 1], idx[MCLCK_MAXDIM], oa = 0, ob = 0, rem = r0;
-    for (int k = nd - 2; k >= 0; k--) {
-        idx[k] = rem % c->shape[k];
-        rem /= c->shape[k];
-        oa += idx[k] * c->sa[k];
-        ob += idx[k] * c->sb[k];
+    const int nd = c->nd, o = nd - 2;
+    const long inner = c->shape[nd - 1], sa1 = c->sa[nd - 1], sb1 = c->sb[nd - 1];
+    long idx[MCLCK_MAXDIM + 1], oa, ob;
+    if (c->nblk > 1) {
+        for (long t = t0; t < t1; t++) {
+            long r = t / c->nblk, j0 = (t % c->nblk) * c->blk;
+            long n = inner - j0 < c->blk ? inner - j0 : c->blk;
+            SFX(binary_row_start)(c, r, idx, &oa, &ob);
+            SFX(binary_rows)(c->op, c->a + oa + j0 * sa1, 0, sa1, c->b + ob + j0 * sb1, 0, sb1, c->y + r * inner + j0,
+                             1, n);
+        }
+        return;
     }
-    for (long r = r0; r < r1; r++) {
-        SFX(binary_row)(c->op, c->a + oa, c->sa[nd - 1], c->b + ob, c->sb[nd - 1], c->y + r * inner, inner);
-        for (int k = nd - 2; k >= 0; k--) {
-            oa += c->sa[k];
-            ob += c->sb[k];
-            if (++idx[k] < c->shape[k]) break;
-            oa -= idx[k] * c->sa[k];
-            ob -= idx[k] * c->sb[k];
+    SFX(binary_row_start)(c, t0, idx, &oa, &ob);
+    for (long r = t0; r < t1;) {
+        long run = c->shape[o] - idx[o] < t1 - r ? c->shape[o] - idx[o] : t1 - r;
+        SFX(binary_rows)(c->op, c->a + oa, c->sa[o], sa1, c->b + ob, c->sb[o], sb1, c->y + r * inner, run, inner);
+        r += run;
+        idx[o] += run, oa += run * c->sa[o], ob += run * c->sb[o];
+        for (int k = o; k > 0 && idx[k] == c->shape[k]; k--) { // carry
+            oa += c->sa[k - 1] - idx[k] * c->sa[k];
+            ob += c->sb[k - 1] - idx[k] * c->sb[k];
             idx[k] = 0;
+            idx[k - 1]++;
         }
     }
 }
 
 /// y (dense, extents shape[0..ndim)) = a op b with per-axis element strides (0 = broadcast).
 /// ndim == 0 means one element; ndim > 8 is outside the contract and computes nothing.
+/// Work is split over threads by rows, or by column blocks when rows are few and long.
 void PUB(binary)(int op, const T *a, const long *astride, const T *b, const long *bstride, T *y,
                  const long *shape, int ndim)
 {
@@ -168,15 +195,21 @@ void PUB(binary)(int op, const T *a, const long *astride, const T *b, const long
     SFX(binary_ctx) c = {.op = op, .a = a, .b = b, .y = y};
     for (int k = 0; k < ndim; k++) {
         if (shape[k] <= 0) return;
-        c.shape[k] = shape[k];
-        c.sa[k] = astride[k];
-        c.sb[k] = bstride[k];
+        c.shape[k + 1] = shape[k];
+        c.sa[k + 1] = astride[k];
+        c.sb[k + 1] = bstride[k];
     }
-    c.nd = coalesce_binary(c.shape, c.sa, c.sb, ndim);
+    // Coalesce, then put an extent-1 axis in front, so that there are always rows (all axes
+    // but the last) and columns.
+    c.nd = coalesce_binary(c.shape + 1, c.sa + 1, c.sb + 1, ndim) + 1;
+    c.shape[0] = 1, c.sa[0] = 0, c.sb[0] = 0;
     long inner = c.shape[c.nd - 1], rows = 1;
     for (int k = 0; k < c.nd - 1; k++) rows *= c.shape[k];
-    long grain = (op == MCL_POW ? 1L << 13 : 1L << 16) / inner;
-    mclck_run(rows, grain < 1 ? 1 : grain, SFX(binary_task), &c);
+    const long work = op == MCL_POW ? 1L << 13 : 1L << 16; // outputs per task worth a thread
+    c.blk = inner, c.nblk = 1;
+    if (inner >= 2 * work) c.blk = work, c.nblk = (inner + work - 1) / work;
+    long units = rows * c.nblk, grain = work / c.blk;
+    mclck_run(units, grain < 1 ? 1 : grain, SFX(binary_task), &c);
 }
 
 // MARK: axpby, scale_shift, powi

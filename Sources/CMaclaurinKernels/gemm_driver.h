@@ -16,7 +16,7 @@
 // Loop nest (GotoBLAS/BLIS): for each nc-wide column block of C (jc) and kc-deep slice of K
 // (pc), B[pc:pc+kc, jc:jc+nc] is packed into nr-wide panels (shared and in parallel when large,
 // else by each task for itself); then the
-// M x nc block of C is split into a grid of gm x gn tasks run by mcl_parallel_for. A task walks
+// M x nc block of C is split into a grid of gm x gn tasks run by mcl_parallel_dynamic. A task walks
 // its rows in mc-row blocks (packing A into mr-row panels, or reading A in place for narrow
 // problems), then nr-wide B panels (held in L1), then mr-row micro-tiles.
 //
@@ -24,9 +24,14 @@
 // each kc slice by the micro-kernel and added to C slice after slice. The slicing depends only
 // on (M, N, K), never on the thread count, so results are identical for any number of threads.
 // Narrow problems keep the whole packed B block in L1 and walk the A rows once instead.
+//
+// Products with a small C and a long K (weight gradients, op(A) = A^T with K = batch x pixels)
+// are split along K instead (gemm_ksplit.h): a fixed number of K segments, each multiplied
+// into its own partial C by one thread, then summed in segment order.
 
 typedef struct {
     int ta, tb, pack_a, b_local;
+    int tc;  // C is stored transposed: element (i, j) of the product is C[j * ldc + i]
     long M, N, K, lda, ldb, ldc;
     T alpha, beta;
     const T *A, *B;
@@ -91,28 +96,55 @@ static void P(pack_b_task)(void *ctx, long begin, long end) {
 }
 
 /// Packs op(A)[i0:i0+mc, pc:pc+kc] into mr-row panels: panel q holds, for each k, the mr values
-/// of rows i0 + q*mr ..., zero-padded past row i0 + mc.
+/// of rows i0 + q*mr ..., zero-padded past row i0 + mc. A transposed A (stored K x M) is read
+/// one stored row at a time (mc contiguous values per k, dealt out to the panels), so the
+/// source streams through the cache once instead of once per panel.
 static void P(pack_a)(const P(gemm_job) * g, long i0, long mc, T *dst) {
     const long kc = g->kc;
+    if (g->ta) {
+        const long full = mc / MR * MR;
+        const T *src = g->A + g->pc * g->lda + i0;
+        for (long k = 0; k < kc; k++, src += g->lda) {
+            T *d = dst + k * MR;
+            long q = 0;
+            for (; q < full; q += MR, d += MR * kc)
+                for (long c = 0; c < MR; c++) d[c] = src[q + c];
+            if (q < mc) {
+                for (long c = 0; c < mc - q; c++) d[c] = src[q + c];
+                for (long c = mc - q; c < MR; c++) d[c] = 0;
+            }
+        }
+        return;
+    }
     for (long q = 0; q < mc; q += MR, dst += MR * kc) {
         long mr = mc - q < MR ? mc - q : MR, i = i0 + q;
-        const T *src = g->ta ? g->A + g->pc * g->lda + i : g->A + i * g->lda + g->pc;
-        P(pack_panel)(dst, src, g->lda, kc, mr, g->ta, MR);
+        P(pack_panel)(dst, g->A + i * g->lda + g->pc, g->lda, kc, mr, 0, MR);
     }
 }
 
-/// Runs the micro-kernel on a partial mr x nr tile through a full-size scratch tile, so the
-/// arithmetic is the same as for full tiles.
+/// Runs the micro-kernel on a partial mr x nr tile, or on a tile of a transposed C (c is then
+/// the tile's first element, with row j of the tile at c + j), through a full-size scratch
+/// tile, so the arithmetic is the same as for full tiles.
 static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, const T *b, T *c, long mr,
                          long nr) {
     _Alignas(64) T tile[MR * NR];
+    const long ldc = g->ldc;
     for (long i = 0; i < MR * NR; i++) tile[i] = 0;
-    if (g->beta_k != 0)
-        for (long i = 0; i < mr; i++)
-            for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
+    if (g->beta_k != 0) {
+        if (g->tc)
+            for (long j = 0; j < nr; j++)
+                for (long i = 0; i < mr; i++) tile[i * NR + j] = c[j * ldc + i];
+        else
+            for (long i = 0; i < mr; i++)
+                for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * ldc + j];
+    }
     KERNEL(g->kc, a, rsa, csa, b, tile, NR, g->alpha, g->beta_k);
-    for (long i = 0; i < mr; i++)
-        for (long j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+    if (g->tc)
+        for (long j = 0; j < nr; j++)
+            for (long i = 0; i < mr; i++) c[j * ldc + i] = tile[i * NR + j];
+    else
+        for (long i = 0; i < mr; i++)
+            for (long j = 0; j < nr; j++) c[i * ldc + j] = tile[i * NR + j];
 }
 
 /// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1) from the
@@ -126,9 +158,10 @@ static inline void P(micro_tile)(const P(gemm_job) * g, const T *bpack, const T 
     long rsa = 1, csa = MR;
     if (abuf) a = abuf + ir * kc;
     else if (mr < MR) a = edge;
-    else a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;  // in place: only when !ta
-    T *c = g->C + i * g->ldc + jr;
-    if (mr == MR && nr == NR) KERNEL(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
+    else if (g->ta) a = g->A + g->pc * g->lda + i, rsa = 1, csa = g->lda;  // in place, A stored K x M
+    else a = g->A + i * g->lda + g->pc, rsa = g->lda, csa = 1;             // in place, A stored M x K
+    T *c = g->tc ? g->C + jr * g->ldc + i : g->C + i * g->ldc + jr;
+    if (mr == MR && nr == NR && !g->tc) KERNEL(kc, a, rsa, csa, b, c, g->ldc, g->alpha, g->beta_k);
     else P(edge_tile)(g, a, rsa, csa, b, c, mr, nr);
 }
 
@@ -170,7 +203,7 @@ static void P(gemm_fallback)(const P(gemm_job) * g, long m0, long m1, long n0, l
                 T b = g->tb ? g->B[j * g->ldb + k] : g->B[k * g->ldb + j];
                 s += a * b;
             }
-            T *c = g->C + i * g->ldc + j;
+            T *c = g->tc ? g->C + j * g->ldc + i : g->C + i * g->ldc + j;
             *c = g->beta_k == 0 ? g->alpha * s : g->alpha * s + g->beta_k * *c;
         }
 }
@@ -199,7 +232,8 @@ static void P(compute_task)(void *ctx, long begin, long end) {
     }
 }
 
-/// Chooses the task grid gm x gn = nt for an mp x np panel grid, minimising the largest task.
+/// Chooses the task grid gm x gn = nt (a number of tasks) for an mp x np panel grid,
+/// minimising the largest task.
 /// Splitting N makes several tasks read (and pack) the same A rows, so it costs 1/8 extra.
 static void P(choose_grid)(long nt, long mp, long np, long *gm, long *gn) {
     double best = -1;
@@ -217,9 +251,19 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
                             long ldb, T beta, T *C, long ldc, long nt) {
     P(gemm_job) g = {.ta = ta, .tb = tb, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
                      .ldc = ldc, .alpha = alpha, .beta = beta, .A = A, .B = B, .C = C};
-    // Read A in place when its rows are contiguous in k and reused by few B panels (packing
-    // would not pay off); a transposed A is always packed (in place, every k is a new line).
-    g.pack_a = ta || N > 4 * NR;
+    // A short, wide product with a transposed B (a dense layer's input gradient: a batch of
+    // rows times a large weight matrix, transposed) is computed as C^T = op(B)^T op(A)^T: the
+    // large operand becomes the tall A, read in place along its rows instead of packed with a
+    // transposing copy on every call, and only the small one is packed; the tiles go to C
+    // transposed. Every element gets the same products in the same order.
+    if (tb && M <= 4 * NR && N >= 4 * M && K >= 8 * MR) {
+        g.tc = 1;
+        g.ta = !tb, g.tb = !ta, g.M = N, g.N = M, g.lda = ldb, g.ldb = lda, g.A = B, g.B = A;
+        M = g.M, N = g.N;
+    }
+    // Read A in place when its panels are reused by few B panels (packing would not pay off):
+    // rows contiguous in k, or for a transposed A the mr values of each k next to each other.
+    g.pack_a = N > 4 * NR;
     long kc_max = KC + KC / 4;  // allow 25% over kc rather than a thin extra slice
     long npc = (K + kc_max - 1) / kc_max;
     long kc_step = (K + npc - 1) / npc;  // balanced K slices
@@ -230,8 +274,12 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
     if (!g.b_local) g.bpack = mcl_thread_buffer(MCL_TBUF_GEMM_B, sizeof(T) * (size_t)(kc_step * nc_max));
     for (g.jc = 0; g.jc < N; g.jc += NC) {
         g.nc = N - g.jc < NC ? N - g.jc : NC;
-        long np = (g.nc + NR - 1) / NR;
-        P(choose_grid)(nt, (M + MR - 1) / MR, np, &g.gm, &g.gn);
+        long np = (g.nc + NR - 1) / NR, mp = (M + MR - 1) / MR;
+        // Tall products are cut into more tasks than threads, handed out dynamically, so that
+        // a thread descheduled on a busy machine holds up at most one task (each task still
+        // has at least one mc-row block).
+        long tasks = nt > 1 && mp >= 4 * nt * (MC / MR) ? 4 * nt : nt;
+        P(choose_grid)(tasks, mp, np, &g.gm, &g.gn);
         for (g.pc = 0; g.pc < K; g.pc += kc_step) {
             g.kc = K - g.pc < kc_step ? K - g.pc : kc_step;
             g.beta_k = g.pc == 0 ? beta : 1;
@@ -239,11 +287,13 @@ static void P(gemm_blocked)(int ta, int tb, long M, long N, long K, T alpha, con
                 if (nt > 1) mcl_parallel_for(np, 1, P(pack_b_task), &g);
                 else P(pack_b)(&g, g.bpack, 0, np);
             }
-            if (g.gm * g.gn > 1) mcl_parallel_for(g.gm * g.gn, 1, P(compute_task), &g);
+            if (g.gm * g.gn > 1) mcl_parallel_dynamic(g.gm * g.gn, 1, nt, P(compute_task), &g);
             else P(compute_task)(&g, 0, 1);
         }
     }
 }
+
+#include "gemm_ksplit.h"
 
 // MARK: - Matrix-vector products (M == 1 or N == 1)
 
@@ -300,5 +350,7 @@ static int P(gemv)(int ta, int tb, long M, long N, long K, T alpha, const T *A,
 void ENTRY(int ta, int tb, long M, long N, long K, T alpha, const T *A, long lda, const T *B, long ldb, T beta,
            T *C, long ldc, long nt) {
     if ((M == 1 || N == 1) && P(gemv)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt)) return;
+    long S = P(ksplit_segments)(M, N, K);
+    if (S > 0 && P(gemm_ksplit)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, S, nt)) return;
     P(gemm_blocked)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nt);
 }

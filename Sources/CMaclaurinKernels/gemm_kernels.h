@@ -5,7 +5,7 @@
 // Micro-kernel contract (KERNEL in gemm_driver.h): one MR x NR tile of C,
 //   C[i, j] = alpha * sum_{k < kc} A(i, k) * B(k, j) + beta * C[i, j]   (i < MR, j < NR)
 // with A(i, k) = a[i * rsa + k * csa] (a packed panel has rsa = 1, csa = MR; rows read in
-// place have rsa = lda, csa = 1) and B(k, j) = b[k * NR + j] (a packed, 32-byte aligned
+// place have rsa = lda, csa = 1; a transposed A read in place has rsa = 1, csa = lda) and B(k, j) = b[k * NR + j] (a packed, 32-byte aligned
 // panel). C has row stride ldc; when beta == 0 the old C is not read. kc >= 1. The products
 // of each C element are accumulated in increasing k.
 #ifndef MCL_GEMM_KERNELS_H

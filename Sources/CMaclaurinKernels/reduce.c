@@ -1,9 +1,11 @@
 // reduce.c: reduce_sum and reduce_max (with first argmax) over the middle axis of x viewed as
 // [outer, mid, inner], for float and double (per-type code in reduce_tmpl.h).
 //
-// Determinism: every output element is computed by one task in an order that does not depend on
-// how the work is split (pairwise sums over a whole row, or blocks of rows in a fixed order).
+// Determinism: every output element is computed in an order that does not depend on how the work
+// is split (pairwise sums over a whole row, or groups of rows summed in a fixed order; tall column
+// blocks compute the group sums in parallel and add them in the same order).
 #include "ck_internal.h"
+#include "mcl_runtime.h"
 #include <math.h>
 #include <string.h>
 

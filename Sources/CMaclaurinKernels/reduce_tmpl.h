@@ -55,6 +55,52 @@ static void SFX(sum_cols_task)(void *p, long b, long e)
     }
 }
 
+typedef struct {
+    const T *x; // the rows of one (o, column block): mid rows of w values, row stride inner
+    T *part;    // one partial sum of w values per group of MCLCK_RED_RB rows
+    long mid, inner, w;
+} SFX(group_ctx);
+
+/// Partial sums of the row groups [b, e) (the same arithmetic as sum_cols_task).
+static void SFX(sum_groups_task)(void *p, long b, long e)
+{
+    SFX(group_ctx) *c = p;
+    for (long q = b; q < e; q++) {
+        long m0 = q * MCLCK_RED_RB, m1 = m0 + MCLCK_RED_RB < c->mid ? m0 + MCLCK_RED_RB : c->mid;
+        const T *r = c->x + m0 * c->inner;
+        T *part = c->part + q * c->w;
+        for (long i = 0; i < c->w; i++) part[i] = r[i];
+        for (long m = m0 + 1; m < m1; m++) {
+            r += c->inner;
+            for (long i = 0; i < c->w; i++) part[i] += r[i];
+        }
+    }
+}
+
+/// sum_cols_task for few, tall column blocks (such as bias gradients, [rows, channels] summed
+/// over rows): the group partials of each block are computed in parallel, then added in group
+/// order, so the result is bit for bit that of sum_cols_task. Returns 0 without computing
+/// anything if the scratch buffer cannot be allocated.
+static int SFX(sum_cols_tall)(SFX(red_ctx) *c)
+{
+    long groups = (c->mid + MCLCK_RED_RB - 1) / MCLCK_RED_RB;
+    long wmax = c->inner < MCLCK_RED_IB ? c->inner : MCLCK_RED_IB;
+    T *part = mcl_thread_buffer(MCL_TBUF_FREE, sizeof(T) * (size_t)(groups * wmax));
+    if (part == NULL) return 0;
+    for (long t = 0; t < c->outer * c->nib; t++) {
+        long o = t / c->nib, i0 = (t % c->nib) * MCLCK_RED_IB;
+        long w = c->inner - i0 < MCLCK_RED_IB ? c->inner - i0 : MCLCK_RED_IB;
+        SFX(group_ctx) g = {c->x + o * c->mid * c->inner + i0, part, c->mid, c->inner, w};
+        long grain = (1L << 15) / (MCLCK_RED_RB * w);
+        mclck_run(groups, grain < 1 ? 1 : grain, SFX(sum_groups_task), &g);
+        T *y = c->y + o * c->inner + i0;
+        for (long i = 0; i < w; i++) y[i] = 0;
+        for (long q = 0; q < groups; q++)
+            for (long i = 0; i < w; i++) y[i] += part[q * w + i];
+    }
+    return 1;
+}
+
 /// y[o, i] = sum over m of x[o, m, i] (mid == 0 gives 0).
 void PUB(reduce_sum)(const T *x, long outer, long mid, long inner, T *y)
 {
@@ -69,6 +115,8 @@ void PUB(reduce_sum)(const T *x, long outer, long mid, long inner, T *y)
         mclck_run(outer, g < 1 ? 1 : g, SFX(sum_rows_task), &c);
     } else {
         long w = inner < MCLCK_RED_IB ? inner : MCLCK_RED_IB, g = (1L << 15) / (mid * w);
+        // Fewer column blocks than threads, each long enough to share: split the rows instead.
+        if (outer * c.nib < mcl_get_num_threads() && mid * w >= (1L << 16) && SFX(sum_cols_tall)(&c)) return;
         mclck_run(outer * c.nib, g < 1 ? 1 : g, SFX(sum_cols_task), &c);
     }
 }

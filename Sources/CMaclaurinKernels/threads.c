@@ -221,6 +221,43 @@ void mcl_parallel_for(long n, long grain, void (*fn)(void *ctx, long begin, long
     atomic_store_explicit(&g_pool.busy, 0, memory_order_release);
 }
 
+// MARK: - Dynamic scheduling on top of the pool
+
+typedef struct {
+    mcl_task_fn fn;
+    void *ctx;
+    long n, grain;
+    _Atomic long next;  // the next unclaimed piece
+} dynamic_job;
+
+/// mcl_parallel_for body: claims pieces until none is left.
+static void dynamic_task(void *ctx, long begin, long end) {
+    (void)begin, (void)end;
+    dynamic_job *j = ctx;
+    for (;;) {
+        long p = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        long b = p * j->grain;
+        if (b >= j->n) return;
+        j->fn(j->ctx, b, j->n - b < j->grain ? j->n : b + j->grain);
+    }
+}
+
+/// Runs fn(ctx, begin, end) over [0, n) in pieces of `grain` items (the last may be shorter),
+/// each handed to whichever of up to `nt` threads asks first.
+void mcl_parallel_dynamic(long n, long grain, long nt, void (*fn)(void *ctx, long begin, long end), void *ctx) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    long pieces = (n + grain - 1) / grain;
+    if (nt > pieces) nt = pieces;
+    if (nt <= 1 || tls_in_pool) {
+        fn(ctx, 0, n);
+        return;
+    }
+    dynamic_job j = {.fn = fn, .ctx = ctx, .n = n, .grain = grain};
+    atomic_init(&j.next, 0);
+    mcl_parallel_for(nt, 1, dynamic_task, &j);
+}
+
 // MARK: - Per-thread scratch buffers
 
 typedef struct {

@@ -18,18 +18,23 @@ private let convGeoms: [ConvGeom] = [
     conv(2, 3, 4, 33, 1, 1, 1, 1, 0, 0),  // 1x1
     conv(1, 9, 9, 2, 2, 2, 3, 3, 0, 0),   // stride > kernel: uncovered pixels
     conv(4, 32, 32, 16, 3, 3, 1, 1, 1, 1), // big enough to split over threads
+    conv(9, 12, 10, 8, 3, 3, 1, 1, 0, 0),  // enough images for one col2im band per image
+    conv(2, 11, 9, 3, 5, 3, 2, 2, 2, 1),   // col2im bands with stride 2 and a tall window
 ]
 
-private let poolGeoms: [ConvGeom] = convGeoms.map { g in
-    var p = g
-    p.PH = 0
-    p.PW = 0
-    p.KH = min(g.KH, g.H)
-    p.KW = min(g.KW, g.W)
-    p.OH = (g.H - p.KH) / g.SH + 1
-    p.OW = (g.W - p.KW) / g.SW + 1
-    return p
+/// A pooling geometry (no padding) with window KH x KW and strides SH, SW.
+private func pool(_ N: Int, _ H: Int, _ W: Int, _ C: Int, _ KH: Int, _ KW: Int, _ SH: Int, _ SW: Int) -> ConvGeom {
+    ConvGeom(N: N, H: H, W: W, C: C, KH: KH, KW: KW, SH: SH, SW: SW, PH: 0, PW: 0,
+             OH: (H - KH) / SH + 1, OW: (W - KW) / SW + 1)
 }
+
+private let poolGeoms: [ConvGeom] = convGeoms.map { g in
+    pool(g.N, g.H, g.W, g.C, min(g.KH, g.H), min(g.KW, g.W), g.SH, g.SW)
+} + [
+    pool(3, 30, 30, 32, 2, 2, 2, 2),  // the CNN's pooling: vector channels, window table in a register
+    pool(2, 9, 8, 11, 2, 3, 1, 2),    // 8 vector channels and 3 left over, overlapping windows
+    pool(1, 12, 12, 24, 3, 3, 3, 3),  // 9 window positions: beyond the in-register table
+]
 
 final class ConvPoolKernelTests: XCTestCase {
     /// Calls body(n, oh, ow, kh, kw, ih, iw) for every window position (ih, iw may be padding).
@@ -160,6 +165,55 @@ final class ConvPoolKernelTests: XCTestCase {
             for i in 0..<n { want[Int(idx[i])] += dy[i] } // same order: exact
             XCTAssertEqual(dx, want, "scatter_add n=\(n)")
         }
+    }
+
+    /// col2im gives the same bits for any thread count (few images: bands of rows in two
+    /// phases; many images: one band each).
+    private func checkCol2imThreads<T: KScalar>(_: T.Type) {
+        var rng = SplitMix64(seed: 25)
+        for g in [conv(3, 20, 20, 8, 3, 3, 1, 1, 1, 1), conv(10, 9, 9, 16, 3, 3, 1, 1, 0, 0),
+                  conv(2, 17, 13, 5, 4, 3, 2, 1, 1, 0)] {
+            let cols: [T] = randomArray(g.N * g.OH * g.OW * g.KH * g.KW * g.C, -1, 1, &rng)
+            var one = [T](repeating: .nan, count: g.N * g.H * g.W * g.C)
+            withThreads(1) { T.col2im(cols, g, &one) }
+            for threads: Int32 in [2, 3, 7] {
+                var many = [T](repeating: .nan, count: one.count)
+                withThreads(threads) { T.col2im(cols, g, &many) }
+                XCTAssertEqual(one, many, "col2im \(g) with \(threads) threads [\(T.label)]")
+            }
+        }
+    }
+
+    func testCol2imThreadIndependence() {
+        checkCol2imThreads(Float.self)
+        checkCol2imThreads(Double.self)
+    }
+
+    /// scatter_add with the argmax of a large max pooling (as MaxPool2D's pullback) and with the
+    /// same indices reversed, under 1 to 3 threads: always exactly the serial loop.
+    private func checkParallelScatter<T: KScalar>(_: T.Type) {
+        var rng = SplitMix64(seed: 26)
+        let g = pool(8, 40, 40, 32, 2, 2, 2, 2)
+        let xcount = g.N * g.H * g.W * g.C, ycount = g.N * g.OH * g.OW * g.C
+        let x: [T] = randomArray(xcount, -1, 1, &rng)
+        var y = [T](repeating: 0, count: ycount), arg = [Int64](repeating: 0, count: ycount)
+        T.maxpool(x, g, &y, &arg)
+        let dy: [T] = randomArray(ycount, -1, 1, &rng)
+        for idx in [arg, Array(arg.reversed())] {
+            let base: [T] = randomArray(xcount, -1, 1, &rng)
+            var want = base
+            for i in 0..<ycount { want[Int(idx[i])] += dy[i] }
+            for threads: Int32 in [1, 2, 3] {
+                var dx = base
+                withThreads(threads) { T.scatterAdd(dy, idx, ycount, &dx) }
+                XCTAssertEqual(dx, want, "scatter_add with \(threads) threads [\(T.label)]")
+            }
+        }
+    }
+
+    func testScatterAddOfArgmaxIsExact() {
+        checkParallelScatter(Float.self)
+        checkParallelScatter(Double.self)
     }
 
     func testGatherScatterAdd() {

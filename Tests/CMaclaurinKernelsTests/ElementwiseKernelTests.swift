@@ -169,9 +169,10 @@ final class ElementwiseKernelTests: XCTestCase {
     /// One broadcasting case: operands of aCount/bCount elements, strides per output axis and
     /// base offsets (for negative strides). Every op; exact except pow (<= 2 ulp).
     private func runBinary<T: KScalar>(_: T.Type, shape: [Int], sa: [Int], sb: [Int], aCount: Int, bCount: Int,
-                                       aOff: Int = 0, bOff: Int = 0, nans: Bool = false, _ rng: inout SplitMix64) {
+                                       aOff: Int = 0, bOff: Int = 0, nans: Bool = false, ops: [mcl_binary_op]? = nil,
+                                       _ rng: inout SplitMix64) {
         let total = shape.reduce(1, *)
-        for op in Self.binaryOps {
+        for op in ops ?? Self.binaryOps {
             let isPow = op == MCL_POW
             var a: [T] = randomArray(aCount, isPow ? 0.1 : -2, isPow ? 10 : 2, &rng)
             let b: [T] = randomArray(bCount, isPow ? -3 : -2, isPow ? 3 : 2, &rng)
@@ -233,6 +234,17 @@ final class ElementwiseKernelTests: XCTestCase {
         // Large enough to be split over threads (rows of 257 with a broadcast row vector).
         withThreads(3) {
             runBinary(t, shape: [600, 257], sa: [257, 1], sb: [0, 1], aCount: 600 * 257, bCount: 257, &rng)
+            // Few long rows, split into column blocks (pow: narrower blocks): one coalesced row
+            // (same shapes), and rows with a broadcast middle axis.
+            let some = [MCL_MUL, MCL_MAX]
+            runBinary(t, shape: [140_001], sa: [1], sb: [1], aCount: 140_001, bCount: 140_001, nans: true, ops: some, &rng)
+            runBinary(t, shape: [2, 2, 140_001], sa: [280_002, 140_001, 1], sb: [140_001, 0, 1], aCount: 560_004,
+                      bCount: 280_002, ops: some, &rng)
+            runBinary(t, shape: [2, 2, 20_001], sa: [40_002, 20_001, 1], sb: [20_001, 0, 1], aCount: 80_004,
+                      bCount: 40_002, ops: [MCL_POW], &rng)
+            // Many short rows (a bias added to [rows, channels]), runs of rows across an outer axis.
+            runBinary(t, shape: [3, 3000, 32], sa: [96_000, 32, 1], sb: [0, 0, 1], aCount: 288_000, bCount: 32,
+                      ops: [MCL_ADD, MCL_SUB], &rng)
         }
     }
 

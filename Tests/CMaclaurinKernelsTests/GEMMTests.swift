@@ -184,7 +184,7 @@ final class GEMMTests: XCTestCase {
     func runThreadInvariance<T: GEMMScalar>(_: T.Type) {
         var rng = SplitMix64(state: 5)
         let shapes = [(257, 257, 257), (1000, 64, 64), (64, 32, 288), (5, 2000, 300), (3, 33, 700), (130, 4100, 20),
-                      (1, 3000, 257), (2500, 1, 100), (1, 1500, 33), (700, 1, 1000)]
+                      (1, 3000, 257), (2500, 1, 100), (1, 1500, 33), (700, 1, 1000), (2000, 40, 50)]
         for (s, (m, n, k)) in shapes.enumerated() {
             let g = GEMMCase<T>(m: m, n: n, k: k, transA: s & 1 != 0, transB: s & 2 != 0, alpha: 0.5, beta: 0.25,
                                 pad: 1, rng: &rng)
@@ -199,6 +199,60 @@ final class GEMMTests: XCTestCase {
         }
         mcl_set_num_threads(2)
     }
+
+    /// Products with a small C and a long K are split along K into segments summed in a fixed
+    /// order (weight gradients: op(A) = A^T with K = batch x pixels; a dense layer with M = 64):
+    /// correct, and bit-identical for every thread count.
+    func runKSplit<T: GEMMScalar>(_: T.Type) {
+        var rng = SplitMix64(state: 6)
+        let shapes: [(Int, Int, Int, Bool, Bool)] = [
+            (27, 32, 20000, true, false), (288, 32, 6000, true, false), (64, 100, 4100, false, false),
+            (13, 7, 1030, false, true), (40, 17, 3000, true, true), (5, 9, 1025, true, false),
+        ]
+        for (m, n, k, ta, tb) in shapes {
+            for (alpha, beta) in [(1.0, 0.0), (-0.5, 0.75)] {
+                let g = GEMMCase<T>(m: m, n: n, k: k, transA: ta, transB: tb, alpha: T(alpha), beta: T(beta), pad: 2,
+                                    rng: &rng)
+                g.verify(samples: 200, rng: &rng)
+                mcl_set_num_threads(1)
+                let one = g.run()
+                for threads in [2, 3, 5] {
+                    mcl_set_num_threads(Int32(threads))
+                    XCTAssertTrue(one.elementsEqual(g.run()) { $0 == $1 || ($0.isNaN && $1.isNaN) },
+                                  "\(T.self) \(m)x\(n)x\(k) tA=\(ta) tB=\(tb): \(threads) threads differ from 1")
+                }
+                mcl_set_num_threads(2)
+            }
+        }
+    }
+
+    /// Short, wide products with a transposed B (a dense layer's input gradient, 64 x 7200 x 512)
+    /// are computed as C^T = op(B)^T op(A)^T, written to C transposed: correct (ragged edges,
+    /// padded leading dimensions, alpha and beta) and the same bits for any thread count.
+    func runSwapped<T: GEMMScalar>(_: T.Type) {
+        var rng = SplitMix64(state: 7)
+        let shapes: [(Int, Int, Int, Bool)] = [(64, 700, 100, false), (5, 300, 60, true), (17, 100, 49, false),
+                                               (31, 4500, 70, false)]
+        for (m, n, k, ta) in shapes {
+            for (alpha, beta) in [(1.0, 0.0), (0.5, -1.25)] {
+                let g = GEMMCase<T>(m: m, n: n, k: k, transA: ta, transB: true, alpha: T(alpha), beta: T(beta), pad: 3,
+                                    rng: &rng)
+                g.verify(samples: 400, rng: &rng)
+                mcl_set_num_threads(1)
+                let one = g.run()
+                mcl_set_num_threads(3)
+                XCTAssertTrue(one.elementsEqual(g.run()) { $0 == $1 || ($0.isNaN && $1.isNaN) },
+                              "\(T.self) \(m)x\(n)x\(k) tA=\(ta): 3 threads differ from 1")
+                mcl_set_num_threads(2)
+            }
+        }
+    }
+
+    func testFloatSwappedOperands() { runSwapped(Float.self) }
+    func testDoubleSwappedOperands() { runSwapped(Double.self) }
+
+    func testFloatKSplit() { runKSplit(Float.self) }
+    func testDoubleKSplit() { runKSplit(Double.self) }
 
     func testFloatThreadInvariance() { runThreadInvariance(Float.self) }
     func testDoubleThreadInvariance() { runThreadInvariance(Double.self) }

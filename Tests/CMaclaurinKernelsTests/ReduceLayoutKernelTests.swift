@@ -8,7 +8,7 @@ final class ReduceLayoutKernelTests: XCTestCase {
     /// 1024-column block, mid across the 64-row groups, and a long row.
     private static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (3, 7, 1), (5, 1000, 1), (2, 17, 33), (1, 130, 1025), (7, 33, 17), (1, 100_003, 1), (4, 1, 7),
-        (17, 2, 3),
+        (17, 2, 3), (1, 20_001, 32), (2, 3001, 70),
     ]
 
     private func checkSum<T: KScalar>(_: T.Type) {
@@ -34,11 +34,12 @@ final class ReduceLayoutKernelTests: XCTestCase {
         XCTAssertEqual(z, [0, 0], "empty sum is 0")
         // Split over threads: same bits as one thread.
         let x: [T] = randomArray(64 * 3000, -1, 1, &rng)
-        for (o, m, i) in [(64, 3000, 1), (3, 64, 1000)] {
+        // (1, 6000, 32) and (2, 2000, 48): fewer column blocks than threads, rows split instead.
+        for (o, m, i) in [(64, 3000, 1), (3, 64, 1000), (1, 6000, 32), (2, 2000, 48)] {
             var y1 = [T](repeating: 0, count: o * i), y3 = y1
             withThreads(1) { T.reduceSum(x, o, m, i, &y1) }
             withThreads(3) { T.reduceSum(x, o, m, i, &y3) }
-            XCTAssertEqual(y1, y3, "reduce_sum thread independence")
+            XCTAssertEqual(y1, y3, "reduce_sum thread independence \(o)x\(m)x\(i)")
         }
     }
 
