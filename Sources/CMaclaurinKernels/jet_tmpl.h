@@ -35,7 +35,13 @@ TGT static inline void SFX(vload)(V *d, const T *p, long cnt)
 }
 
 /// Stores the first cnt (<= VL) lanes of s to p.
-TGT static inline void SFX(vstore)(T *p, const V *s, long cnt) { memcpy(p, s, (size_t)cnt * sizeof(T)); }
+/// (A full vector is stored with a constant-size copy, which compiles to vector stores; a copy of
+/// variable size is a call to memcpy.)
+TGT static inline void SFX(vstore)(T *p, const V *s, long cnt)
+{
+    if (cnt == VL) memcpy(p, s, sizeof(V));
+    else memcpy(p, s, (size_t)cnt * sizeof(T));
+}
 
 /// Symmetric square sum: sum_{j=lo..k-lo} y_j y_{k-j} for lo = 0 or 1, over half the terms.
 /// (Vectors are passed by pointer: by value they would change the ABI between ISAs.)
