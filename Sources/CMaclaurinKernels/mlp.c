@@ -1,6 +1,8 @@
-// mlp.c: fused kernels of the MLP derivative paths (MaclaurinNN's MLPPlan): bias + activation +
-// first and second derivatives in one pass, products with derivatives, the collapsed
-// second-order (Laplacian) step and the per-point Hessian sandwich J^T diag(c) J.
+// mlp.c: fused kernels of the MLP derivative paths (MaclaurinNN's MLPPlan): the layer product with
+// packed weights and fused epilogues (mlp_gemm_tmpl.h), bias + activation + first and second
+// derivatives in one pass, products with derivatives, the collapsed second-order (Laplacian)
+// step, the per-point Hessian sandwich J^T diag(c) J (mlp_tmpl.h) and Taylor coefficients of
+// activations along one direction (mlp_jet_tmpl.h).
 //
 // The code is written once (mlp_tmpl.h) and instantiated four times: float/double x
 // portable/AVX2+FMA. For float on AVX2, tanh, sigmoid and exp use the vector math of
@@ -12,12 +14,104 @@
 #include <math.h>
 #include <string.h>
 
+/// Outputs up to which mcl_*_mlp_gemm computes dot products instead of register tiles.
+#define MCL_MLP_NARROW 4
+
+/// Arguments of mcl_*_mlp_gemm (pointers untyped: shared by every instantiation).
+typedef struct {
+    long M, N, K, lda, ldc, period;
+    const void *A, *packed, *bias, *scale;
+    void *C, *d1, *d2;
+    int act;
+} mlp_gemm_args;
+
+#if MCLCK_X86
+#include <immintrin.h>
+
+#include "vmath_avx2.h"
+
+/// Loads the first c (1..8) floats of p (the others 0) / stores the first c lanes of v to p.
+MCLCK_AVX2 static inline __m256i mlp_avx2_mask(long c)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)c), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/// Stores v to p (all 8 lanes, or the first c under `mask`) if p is not NULL.
+#define MLP_STORE(p, v)                                                                            \
+    do {                                                                                           \
+        if (p) {                                                                                   \
+            if (c >= 8) _mm256_storeu_ps((p) + i, (v));                                            \
+            else _mm256_maskstore_ps((p) + i, mask, (v));                                          \
+        }                                                                                          \
+    } while (0)
+
+/// y = tanh(x), d1 = 1 - y^2 = (1 - y)(1 + y), d2 = -2 y d1 for n floats (d1, d2 may be NULL).
+/// tanh(x) = x P(x^2) / Q(x^2) on |x| < 9 (+-1 beyond, as rounded to float), P of degree 5
+/// and Q of degree 4 in x^2, coefficients from our own minimax fit of the relative error (3.6e-9
+/// in exact arithmetic; about 5 ulp, 3e-7 absolute, evaluated in float): about a third of the
+/// cost of the exp-based tanh (one division, no exp), used only where derivatives are wanted.
+/// Near saturation d1 has an absolute error of a few 1e-7, as 1 - y^2 has everywhere.
+MCLCK_AVX2 static void mlp_avx2_tanh(const float *x, float *y, float *d1, float *d2, long n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), lim = _mm256_set1_ps(9.0f), neglim = _mm256_set1_ps(-9.0f);
+    for (long i = 0; i < n; i += 8) {
+        long c = n - i;
+        __m256i mask = mlp_avx2_mask(c);
+        __m256 v = c >= 8 ? _mm256_loadu_ps(x + i) : _mm256_maskload_ps(x + i, mask);
+        // |x| >= 9: tanh = +-1 (exactly, as rounded); NaN: min/max return their second operand.
+        __m256 sat = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), lim, _CMP_GE_OQ);
+        __m256 sign1 = _mm256_or_ps(one, _mm256_and_ps(_mm256_set1_ps(-0.0f), v));
+        v = _mm256_max_ps(neglim, _mm256_min_ps(lim, v));
+        __m256 z = _mm256_mul_ps(v, v);
+        __m256 p = _mm256_set1_ps(-1.273190581e-11f);
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(3.136388926e-08f));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.834960105e-05f));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(3.885722486e-03f));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.369390041e-01f));
+        p = _mm256_fmadd_ps(p, z, one);
+        __m256 q = _mm256_set1_ps(1.310723405e-06f);
+        q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(3.969002573e-04f));
+        q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(2.730983682e-02f));
+        q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(4.702723324e-01f));
+        q = _mm256_fmadd_ps(q, z, one);
+        __m256 t = _mm256_div_ps(_mm256_mul_ps(v, p), q);
+        t = _mm256_blendv_ps(_mm256_max_ps(_mm256_set1_ps(-1.0f), _mm256_min_ps(one, t)), sign1, sat);
+        __m256 s = _mm256_mul_ps(_mm256_sub_ps(one, t), _mm256_add_ps(one, t));
+        MLP_STORE(y, t);
+        MLP_STORE(d1, s);
+        MLP_STORE(d2, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), t), s));
+    }
+}
+
+/// y = sigmoid(x), d1 = s(1 - s) = e r^2, d2 = d1 (1 - 2 s) for n floats (d1, d2 may be NULL),
+/// with e = exp(-|x|), r = 1 / (1 + e), s = r (x >= 0) or e r (one division per vector).
+MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, float *d2, long n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (long i = 0; i < n; i += 8) {
+        long c = n - i;
+        __m256i mask = mlp_avx2_mask(c);
+        __m256 v = c >= 8 ? _mm256_loadu_ps(x + i) : _mm256_maskload_ps(x + i, mask);
+        __m256 e = mclck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)));
+        __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e));
+        __m256 s = _mm256_blendv_ps(_mm256_mul_ps(e, r), r, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ));
+        __m256 w = _mm256_mul_ps(e, _mm256_mul_ps(r, r));
+        MLP_STORE(y, s);
+        MLP_STORE(d1, w);
+        MLP_STORE(d2, _mm256_mul_ps(w, _mm256_fnmadd_ps(_mm256_set1_ps(2.0f), s, one)));
+    }
+}
+#undef MLP_STORE
+#endif
+
 #define MCLCK_MLP_F32_AVX2 0
 #define TGT
 #define T float
 #define M(fn) fn##f
 #define SFX(name) mlp_##name##_f_port
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -26,6 +120,8 @@
 #define M(fn) fn
 #define SFX(name) mlp_##name##_d_port
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -39,6 +135,8 @@
 #define M(fn) fn##f
 #define SFX(name) mlp_##name##_f_avx2
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -49,6 +147,8 @@
 #define M(fn) fn
 #define SFX(name) mlp_##name##_d_avx2
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -83,6 +183,25 @@
                                   const T *c, long csr, T *h, long ldh) {                          \
         if (n <= 0 || rows <= 0 || cols <= 0) return;                                              \
         MLP_PICK(sandwich, t)(n, rows, cols, j, jsd, jsr, c, csr, h, ldh);                         \
+    }                                                                                              \
+    long mcl_##PFX##_mlp_packed_size(long K, long N) {                                             \
+        return K <= 0 || N <= 0 ? 0 : mlp_packed_size_##t##_port(K, N);                            \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_pack(int transB, long K, long N, const T *B, long ldb, T *packed) {       \
+        if (K <= 0 || N <= 0) return;                                                              \
+        mlp_pack_##t##_port(transB, K, N, B, ldb, packed);                                         \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_gemm(long M, long N, long K, const T *A, long lda, const T *packed, T *C,  \
+                              long ldc, int act, const T *bias, T *d1, T *d2, const T *scale,      \
+                              long period) {                                                       \
+        if (M <= 0 || N <= 0) return;                                                              \
+        mlp_gemm_args g = {M, N, K < 0 ? 0 : K, lda, ldc, period < 1 ? 1 : period, A, packed, bias, \
+                           scale, C, d1, d2, act};                                                 \
+        MLP_PICK(gemm, t)(&g);                                                                     \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_jet(int act, long n, int K, const T *x, T *y) {                            \
+        if (n <= 0 || K < 0 || K > MCL_MLP_JET_MAX_ORDER || act == MCL_MLP_GELU) return;           \
+        MLP_PICK(jet, t)(act, n, K, x, y);                                                         \
     }
 
 DEFINE_MLP(s, f, float)
