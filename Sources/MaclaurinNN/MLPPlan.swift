@@ -18,6 +18,8 @@ struct MLPPlan<Scalar: TensorScalar> {
         var activation: Activation
         var code: mcl_mlp_activation
         var kernel: Int, bias: Int
+        /// Offsets of W_l and W_l^T packed for `MLPKernels.product` (forward and reverse sweeps).
+        var packed: Int = 0, packedTransposed: Int = 0
         /// f' is not identically 1.
         var isNonlinear: Bool { activation != .linear }
         /// f'' is not identically 0.
@@ -29,6 +31,8 @@ struct MLPPlan<Scalar: TensorScalar> {
     let weights: WeightBuffer<Scalar>
     let lastKernelTransposed: Int
     let inputs: Int, outputs: Int, widest: Int
+    /// W_1 as given (for products built on demand).
+    let firstKernel: Tensor<Scalar>
 
     /// The plan of `model`, or nil when the fast path does not apply (a layer other than
     /// `Dense`, a softmax activation, inputs that are not vectors, or another scalar type).
@@ -39,7 +43,8 @@ struct MLPPlan<Scalar: TensorScalar> {
             guard let d = layer as? Dense<Scalar>, let _ = Self.code(d.activation) else { return nil }
             dense.append(d)
         }
-        let total = dense.reduce(0) { $0 + $1.kernel.count + $1.bias.count } + (dense.last?.kernel.count ?? 0)
+        let packing = dense.reduce(0) { $0 + K.packedSize($1.inputSize, $1.units) + K.packedSize($1.units, $1.inputSize) }
+        let total = dense.reduce(0) { $0 + $1.kernel.count + $1.bias.count } + (dense.last?.kernel.count ?? 0) + packing
         let buffer = WeightBuffer<Scalar>(count: total)
         var offset = 0, built: [Layer] = []
         func store(_ t: Tensor<Scalar>) -> Int {
@@ -55,8 +60,18 @@ struct MLPPlan<Scalar: TensorScalar> {
         }
         guard let last = dense.last else { return nil }
         lastKernelTransposed = store(last.kernel.transposed())
+        for l in built.indices {
+            let (k, n, w) = (built[l].inputs, built[l].outputs, UnsafePointer(buffer.pointer + built[l].kernel))
+            built[l].packed = offset
+            K.pack(transposed: false, k, n, w, ldb: n, into: buffer.pointer + offset)
+            offset += K.packedSize(k, n)
+            built[l].packedTransposed = offset
+            K.pack(transposed: true, n, k, w, ldb: n, into: buffer.pointer + offset)
+            offset += K.packedSize(n, k)
+        }
         layers = built
         weights = buffer
+        firstKernel = dense[0].kernel
         inputs = built[0].inputs
         outputs = last.units
         widest = built.map(\.outputs).max() ?? 1
@@ -79,6 +94,10 @@ struct MLPPlan<Scalar: TensorScalar> {
 
     func kernel(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].kernel) }
     func bias(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].bias) }
+    /// W_l packed (operand of h_{l-1} W_l).
+    func packed(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].packed) }
+    /// W_l^T packed (operand of g W_l^T).
+    func packedTransposed(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].packedTransposed) }
     var lastKernelT: UnsafePointer<Scalar> { UnsafePointer(weights.pointer + lastKernelTransposed) }
     /// Sum of the layer widths.
     var totalWidth: Int { layers.reduce(0) { $0 + $1.outputs } }
@@ -134,11 +153,11 @@ struct MLPPlan<Scalar: TensorScalar> {
         var out = ws.buffer(MLPSlot.ping, rows * widest)
         for (l, layer) in layers.enumerated() {
             out = ws.buffer(l % 2 == 0 ? MLPSlot.ping : MLPSlot.pong, rows * widest)
-            K.gemm(rows, layer.outputs, layer.inputs, h, layer.inputs, kernel(l), layer.outputs, out, layer.outputs)
             let n = rows * layer.outputs
             let d1 = order >= 1 && layer.isNonlinear ? ws.buffer(MLPSlot.d1(l), n) : nil
             let d2 = order >= 2 && layer.hasCurvature ? ws.buffer(MLPSlot.d2(l), n) : nil
-            K.activate(layer.code, rows: rows, cols: layer.outputs, z: out, bias: bias(l), h: out, d1: d1, d2: d2)
+            K.product(rows, layer.outputs, layer.inputs, h, lda: layer.inputs, packed: packed(l), out, ldc: layer.outputs,
+                      activation: layer.code, bias: bias(l), d1: d1, d2: d2)
             h = UnsafePointer(out)
         }
         return out
