@@ -73,17 +73,32 @@ TGT static inline T SFX(gdot)(const T *x, const T *y, long K)
     return s;
 }
 
-/// The epilogue on rows [r0, r1) of C (see mcl_*_mlp_gemm).
+/// The epilogue on rows [r0, r1) of C (see mcl_*_mlp_gemm): on whole strips of rows when C is
+/// dense, row by row otherwise.
 TGT static void SFX(epilogue)(const mlp_gemm_args *g, T *C, long r0, long r1)
 {
-    const long N = g->N;
-    for (long r = r0; r < r1; r++) {
-        T *c = C + r * g->ldc;
-        if (g->scale) {
-            SFX(scale)(1, N, c, (const T *)g->scale + (r % g->period) * N, c);
-        } else if (g->act != MCL_MLP_LINEAR || g->bias || g->d1 || g->d2) {
-            SFX(activate)(g->act, 1, N, c, g->bias, c, g->d1 ? (T *)g->d1 + r * N : NULL,
-                          g->d2 ? (T *)g->d2 + r * N : NULL);
+    const long N = g->N, ldc = g->ldc;
+    const T *scale = g->scale;
+    if (scale) {
+        for (long r = r0; r < r1;) {
+            // A run of rows whose derivative rows are consecutive (up to the end of a block).
+            long q = r % g->period, len = r1 - r < g->period - q ? r1 - r : g->period - q;
+            if (ldc == N) {
+                SFX(scale)(1, len * N, C + r * N, scale + q * N, C + r * N);
+            } else {
+                for (long t = 0; t < len; t++) SFX(scale)(1, N, C + (r + t) * ldc, scale + (q + t) * N, C + (r + t) * ldc);
+            }
+            r += len;
+        }
+    } else if (g->act != MCL_MLP_LINEAR || g->bias || g->d1 || g->d2) {
+        T *d1 = g->d1, *d2 = g->d2;
+        if (ldc == N) {
+            SFX(activate)(g->act, r1 - r0, N, C + r0 * N, g->bias, C + r0 * N, d1 ? d1 + r0 * N : NULL,
+                          d2 ? d2 + r0 * N : NULL);
+        } else {
+            for (long r = r0; r < r1; r++)
+                SFX(activate)(g->act, 1, N, C + r * ldc, g->bias, C + r * ldc, d1 ? d1 + r * N : NULL,
+                              d2 ? d2 + r * N : NULL);
         }
     }
 }

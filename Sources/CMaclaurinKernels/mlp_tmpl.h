@@ -162,10 +162,27 @@ TGT static void SFX(act_chunk)(int act, long n, const T *restrict v, T *restrict
     }
 }
 
-/// mcl_*_mlp_activate (see the header).
+/// mcl_*_mlp_activate (see the header). Narrow rows are gathered several to a chunk, so that the
+/// activation runs on long vectors.
 TGT static void SFX(activate)(int act, long rows, long cols, const T *z, const T *bias, T *h, T *d1, T *d2)
 {
     _Alignas(64) T v[CH];
+    if (cols <= CH / 2) {
+        const long per = CH / cols;
+        for (long r = 0; r < rows; r += per) {
+            long nr = rows - r < per ? rows - r : per, o = r * cols;
+            for (long q = 0; q < nr; q++) {
+                T *vq = v + q * cols;
+                const T *zq = z + o + q * cols;
+                if (bias)
+                    for (long i = 0; i < cols; i++) vq[i] = zq[i] + bias[i];
+                else
+                    for (long i = 0; i < cols; i++) vq[i] = zq[i];
+            }
+            SFX(act_chunk)(act, nr * cols, v, h + o, d1 ? d1 + o : NULL, d2 ? d2 + o : NULL);
+        }
+        return;
+    }
     for (long r = 0; r < rows; r++)
         for (long c0 = 0; c0 < cols; c0 += CH) {
             long n = cols - c0 < CH ? cols - c0 : CH, o = r * cols + c0;
