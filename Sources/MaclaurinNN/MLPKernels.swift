@@ -11,10 +11,10 @@ enum MLPKernels<Scalar: TensorScalar> {
     static var isSupported: Bool { Scalar.self == Float.self || Scalar.self == Double.self }
     static var isFloat: Bool { Scalar.self == Float.self }
 
-    @inline(__always) static func f(_ p: P?) -> UnsafePointer<Float>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) } }
-    @inline(__always) static func f(_ p: MP?) -> UnsafeMutablePointer<Float>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) } }
-    @inline(__always) static func d(_ p: P?) -> UnsafePointer<Double>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) } }
-    @inline(__always) static func d(_ p: MP?) -> UnsafeMutablePointer<Double>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Double.self) } }
+    @inline(__always) static func f(_ p: P?) -> UnsafePointer<Float>? { UnsafeRawPointer(p)?.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func f(_ p: MP?) -> UnsafeMutablePointer<Float>? { UnsafeMutableRawPointer(p)?.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func d(_ p: P?) -> UnsafePointer<Double>? { UnsafeRawPointer(p)?.assumingMemoryBound(to: Double.self) }
+    @inline(__always) static func d(_ p: MP?) -> UnsafeMutablePointer<Double>? { UnsafeMutableRawPointer(p)?.assumingMemoryBound(to: Double.self) }
 
     /// Scalars of a packed K x N layer operand (`mcl_*_mlp_packed_size`).
     static func packedSize(_ k: Int, _ n: Int) -> Int {

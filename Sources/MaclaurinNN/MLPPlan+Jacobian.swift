@@ -7,6 +7,8 @@
 /// outputs, and J[:, i, :] = G_1 W_1^T written in place.
 extension MLPPlan {
     /// The value `[B, m]` and the Jacobian `[B, m, n]` at each point.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode) -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>) {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)

@@ -18,6 +18,8 @@ extension MLPPlan {
     var curvedLayers: [Int] { layers.indices.filter { layers[$0].hasCurvature } }
 
     /// The Hessian of every output at each point, `[B, m, n, n]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func hessian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)
@@ -120,6 +122,8 @@ extension MLPPlan {
     }
 
     /// The Laplacian of every output at each point, `[B, m]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func laplacian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)

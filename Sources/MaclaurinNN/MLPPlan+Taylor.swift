@@ -13,6 +13,8 @@ extension MLPPlan {
 
     /// d^k/dt^k f(x + t v) at t = 0 for k = 0...order, `[B, m, order + 1]` (entry 0 is the value).
     /// `direction` is one vector `[n]` for every point, or `[B, n]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func directionalDerivatives(at x: Tensor<Scalar>, direction: Tensor<Scalar>, order: Int) -> Tensor<Scalar> {
         checkPoints(x)
         precondition(order >= 1, "order must be >= 1")

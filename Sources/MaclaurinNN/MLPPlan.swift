@@ -8,6 +8,9 @@ import Synchronization
 /// workspace) with one GEMM per layer for all stacked directions, outputs or Taylor coefficients
 /// and fused C kernels for everything elementwise (mlp.c). No tape, no jets, no allocation per
 /// operation. Layers: z_l = h_{l-1} W_l + b_l, h_l = f_l(z_l), h_0 = x, y = h_L.
+///
+/// The entry points are specialised for Float and Double (`@_specialize`): callers are generic
+/// over the scalar type, and the tile loops should not pay for generic dispatch on every call.
 struct MLPPlan<Scalar: TensorScalar> {
     typealias K = MLPKernels<Scalar>
 
@@ -36,6 +39,8 @@ struct MLPPlan<Scalar: TensorScalar> {
 
     /// The plan of `model`, or nil when the fast path does not apply (a layer other than
     /// `Dense`, a softmax activation, inputs that are not vectors, or another scalar type).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     init?(_ model: Sequential<Scalar>) {
         guard K.isSupported, model.inputShape.count == 1, !model.layers.isEmpty else { return nil }
         var dense: [Dense<Scalar>] = []
@@ -195,24 +200,25 @@ final class WeightBuffer<Scalar: TensorScalar> {
 /// Numbered scratch buffers of one thread, grown on demand and reused from tile to tile (the
 /// contents of a slot survive until it has to grow).
 final class MLPWorkspace<Scalar: TensorScalar> {
-    private var slots: [(pointer: UnsafeMutablePointer<Scalar>, count: Int)] = []
+    private var pointers: [UnsafeMutableRawPointer] = []
+    private var capacities: [Int] = []
 
     /// Slot `slot` with room for at least `count` scalars, 64-byte aligned.
     func buffer(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Scalar> {
-        while slots.count <= slot { slots.append((Self.allocate(1), 1)) }
-        if slots[slot].count < count {
-            UnsafeMutableRawPointer(slots[slot].pointer).deallocate()
-            slots[slot] = (Self.allocate(count), count)
+        let bytes = max(1, count) * MemoryLayout<Scalar>.stride
+        while pointers.count <= slot {
+            pointers.append(UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64))
+            capacities.append(64)
         }
-        return slots[slot].pointer
+        if capacities[slot] < bytes {
+            pointers[slot].deallocate()
+            pointers[slot] = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            capacities[slot] = bytes
+        }
+        return pointers[slot].assumingMemoryBound(to: Scalar.self)
     }
 
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Scalar>.stride, alignment: 64)
-            .bindMemory(to: Scalar.self, capacity: max(1, count))
-    }
-
-    deinit { for s in slots { UnsafeMutableRawPointer(s.pointer).deallocate() } }
+    deinit { for p in pointers { p.deallocate() } }
 }
 
 /// The next tile to process, shared by the threads of one call.
