@@ -1,6 +1,8 @@
-// mlp.c: fused kernels of the MLP derivative paths (MaclaurinNN's MLPPlan): bias + activation +
-// first and second derivatives in one pass, products with derivatives, the collapsed
-// second-order (Laplacian) step and the per-point Hessian sandwich J^T diag(c) J.
+// mlp.c: fused kernels of the MLP derivative paths (MaclaurinNN's MLPPlan): the layer product with
+// packed weights and fused epilogues (mlp_gemm_tmpl.h), bias + activation + first and second
+// derivatives in one pass, products with derivatives, the collapsed second-order (Laplacian)
+// step, the per-point Hessian sandwich J^T diag(c) J (mlp_tmpl.h) and Taylor coefficients of
+// activations along one direction (mlp_jet_tmpl.h).
 //
 // The code is written once (mlp_tmpl.h) and instantiated four times: float/double x
 // portable/AVX2+FMA. For float on AVX2, tanh, sigmoid and exp use the vector math of
@@ -12,12 +14,121 @@
 #include <math.h>
 #include <string.h>
 
+/// Outputs up to which mcl_*_mlp_gemm computes dot products instead of register tiles.
+#define MCL_MLP_NARROW 4
+
+/// Arguments of mcl_*_mlp_gemm (pointers untyped: shared by every instantiation).
+typedef struct {
+    long M, N, K, lda, ldc, period;
+    const void *A, *packed, *bias, *scale;
+    void *C, *d1, *d2;
+    int act;
+} mlp_gemm_args;
+
+#if MCLCK_X86
+#include <immintrin.h>
+
+#include "vmath_avx2.h"
+
+/// y = tanh(v), and in *s the derivative 1 - y^2 = (1 - y)(1 + y), for 8 floats. tanh(x) =
+/// x P(x^2) / Q(x^2) on |x| < 9, +-1 beyond (as rounded to float); P of degree 5 and Q of degree 4
+/// in x^2, coefficients from our own minimax fit of the relative error (3.6e-9 in exact arithmetic;
+/// about 5 ulp, 3e-7 absolute, evaluated in float). About a third of the cost of the exp-based
+/// tanh (one division, no exp); used only where derivatives are wanted. Near saturation the
+/// derivative has an absolute error of a few 1e-7, as 1 - y^2 has everywhere. NaN propagates.
+MCLCK_AVX2 static inline __m256 mlp_tanh8(__m256 v, __m256 *s)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), lim = _mm256_set1_ps(9.0f), signmask = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(signmask, v);
+    __m256 sat = _mm256_cmp_ps(ax, lim, _CMP_GE_OQ);
+    __m256 a = _mm256_min_ps(lim, ax);  // NaN: min returns its second operand
+    __m256 z = _mm256_mul_ps(a, a);
+    __m256 p = _mm256_set1_ps(-1.273190581e-11f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(3.136388926e-08f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.834960105e-05f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(3.885722486e-03f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.369390041e-01f));
+    p = _mm256_fmadd_ps(p, z, one);
+    __m256 q = _mm256_set1_ps(1.310723405e-06f);
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(3.969002573e-04f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(2.730983682e-02f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(4.702723324e-01f));
+    q = _mm256_fmadd_ps(q, z, one);
+    __m256 t = _mm256_blendv_ps(_mm256_min_ps(one, _mm256_div_ps(_mm256_mul_ps(a, p), q)), one, sat);
+    *s = _mm256_mul_ps(_mm256_sub_ps(one, t), _mm256_add_ps(one, t));
+    return _mm256_or_ps(t, _mm256_and_ps(signmask, v));
+}
+
+/// y = sigmoid(v), and in *w its derivative s(1 - s) = e r^2, for 8 floats, with e = exp(-|v|),
+/// r = 1 / (1 + e), s = r (v >= 0) or e r (one division per vector; NaN propagates).
+MCLCK_AVX2 static inline __m256 mlp_sigmoid8(__m256 v, __m256 *w)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = mclck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)));
+    __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e));
+    *w = _mm256_mul_ps(e, _mm256_mul_ps(r, r));
+    return _mm256_blendv_ps(_mm256_mul_ps(e, r), r, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+/// The loop of mlp_avx2_tanh / mlp_avx2_sigmoid: y = F(x), d1 = F', d2 = D2(y, d1) for n floats
+/// (d1, d2 may be NULL); the tail goes through a zero-padded vector (same code for every element).
+#define MLP_AVX2_LOOP(F, D2)                                                                       \
+    long i = 0;                                                                                    \
+    __m256 d, t;                                                                                   \
+    if (d1 && d2) {                                                                                \
+        for (; i + 8 <= n; i += 8) {                                                               \
+            t = F(_mm256_loadu_ps(x + i), &d);                                                     \
+            _mm256_storeu_ps(y + i, t);                                                            \
+            _mm256_storeu_ps(d1 + i, d);                                                           \
+            _mm256_storeu_ps(d2 + i, D2(t, d));                                                    \
+        }                                                                                          \
+    } else if (d1) {                                                                               \
+        for (; i + 8 <= n; i += 8) {                                                               \
+            t = F(_mm256_loadu_ps(x + i), &d);                                                     \
+            _mm256_storeu_ps(y + i, t);                                                            \
+            _mm256_storeu_ps(d1 + i, d);                                                           \
+        }                                                                                          \
+    }                                                                                              \
+    if (i < n || (!d1 && d2)) {                                                                    \
+        for (; i < n; i += 8) {                                                                    \
+            long c = n - i < 8 ? n - i : 8;                                                        \
+            __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)c),                           \
+                                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));          \
+            t = F(_mm256_maskload_ps(x + i, mask), &d);                                            \
+            _mm256_maskstore_ps(y + i, mask, t);                                                   \
+            if (d1) _mm256_maskstore_ps(d1 + i, mask, d);                                          \
+            if (d2) _mm256_maskstore_ps(d2 + i, mask, D2(t, d));                                   \
+        }                                                                                          \
+    }
+
+#define MLP_TANH_D2(t, d) _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), (t)), (d))
+#define MLP_SIGMOID_D2(s, w) _mm256_mul_ps((w), _mm256_fnmadd_ps(_mm256_set1_ps(2.0f), (s), _mm256_set1_ps(1.0f)))
+
+/// y = tanh(x), d1 = 1 - y^2, d2 = -2 y d1 for n floats (d1, d2 may be NULL; see mlp_tanh8).
+MCLCK_AVX2 static void mlp_avx2_tanh(const float *x, float *y, float *d1, float *d2, long n)
+{
+    MLP_AVX2_LOOP(mlp_tanh8, MLP_TANH_D2)
+}
+
+/// y = sigmoid(x), d1 = s(1 - s), d2 = d1 (1 - 2 s) for n floats (d1, d2 may be NULL; see
+/// mlp_sigmoid8).
+MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, float *d2, long n)
+{
+    MLP_AVX2_LOOP(mlp_sigmoid8, MLP_SIGMOID_D2)
+}
+#undef MLP_AVX2_LOOP
+#undef MLP_TANH_D2
+#undef MLP_SIGMOID_D2
+#endif
+
 #define MCLCK_MLP_F32_AVX2 0
 #define TGT
 #define T float
 #define M(fn) fn##f
 #define SFX(name) mlp_##name##_f_port
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -26,6 +137,8 @@
 #define M(fn) fn
 #define SFX(name) mlp_##name##_d_port
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -39,6 +152,8 @@
 #define M(fn) fn##f
 #define SFX(name) mlp_##name##_f_avx2
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -49,6 +164,8 @@
 #define M(fn) fn
 #define SFX(name) mlp_##name##_d_avx2
 #include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "mlp_jet_tmpl.h"
 #undef SFX
 #undef M
 #undef T
@@ -83,6 +200,25 @@
                                   const T *c, long csr, T *h, long ldh) {                          \
         if (n <= 0 || rows <= 0 || cols <= 0) return;                                              \
         MLP_PICK(sandwich, t)(n, rows, cols, j, jsd, jsr, c, csr, h, ldh);                         \
+    }                                                                                              \
+    long mcl_##PFX##_mlp_packed_size(long K, long N) {                                             \
+        return K <= 0 || N <= 0 ? 0 : mlp_packed_size_##t##_port(K, N);                            \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_pack(int transB, long K, long N, const T *B, long ldb, T *packed) {       \
+        if (K <= 0 || N <= 0) return;                                                              \
+        mlp_pack_##t##_port(transB, K, N, B, ldb, packed);                                         \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_gemm(long M, long N, long K, const T *A, long lda, const T *packed, T *C,  \
+                              long ldc, int act, const T *bias, T *d1, T *d2, const T *scale,      \
+                              long period) {                                                       \
+        if (M <= 0 || N <= 0) return;                                                              \
+        mlp_gemm_args g = {M, N, K < 0 ? 0 : K, lda, ldc, period < 1 ? 1 : period, A, packed, bias, \
+                           scale, C, d1, d2, act};                                                 \
+        MLP_PICK(gemm, t)(&g);                                                                     \
+    }                                                                                              \
+    void mcl_##PFX##_mlp_jet(int act, long n, int K, const T *x, T *y) {                            \
+        if (n <= 0 || K < 0 || K > MCL_MLP_JET_MAX_ORDER || act == MCL_MLP_GELU) return;           \
+        MLP_PICK(jet, t)(act, n, K, x, y);                                                         \
     }
 
 DEFINE_MLP(s, f, float)

@@ -12,13 +12,9 @@ typedef T SFX(vec) __attribute__((vector_size(32)));
 #define VL SFX(VL)
 #define CH SFX(CH)
 
-/// Unaligned vector load.
-TGT static inline V SFX(load)(const T *p)
-{
-    V v;
-    memcpy(&v, p, sizeof(V));
-    return v;
-}
+/// Unaligned vector load into a V variable (a macro: vectors passed by value would change the
+/// ABI of the portable instantiation).
+#define LOADV(v, p) memcpy(&(v), (p), sizeof(V))
 
 /// Sum of the lanes of v in a fixed order.
 TGT static inline T SFX(hsum)(const V *v)
@@ -86,6 +82,12 @@ TGT static void SFX(act_chunk)(int act, long n, const T *restrict v, T *restrict
     long i;
     switch (act) {
     case MCL_MLP_TANH:
+#if MCLCK_MLP_F32_AVX2
+        if (d1 || d2) {
+            mlp_avx2_tanh(v, h, d1, d2, n);
+            break;
+        }
+#endif
         if (!d1 && !d2) {
 #if MCLCK_MLP_F32_AVX2
             mclck_avx2_tanh_f(v, h, n);
@@ -99,6 +101,12 @@ TGT static void SFX(act_chunk)(int act, long n, const T *restrict v, T *restrict
         if (d2) for (i = 0; i < n; i++) d2[i] = -2 * h[i] * a[i];
         break;
     case MCL_MLP_SIGMOID:
+#if MCLCK_MLP_F32_AVX2
+        if (d1 || d2) {
+            mlp_avx2_sigmoid(v, h, d1, d2, n);
+            break;
+        }
+#endif
         SFX(sigmoid_w)(v, h, a, n);
         if (d1) for (i = 0; i < n; i++) d1[i] = a[i];
         if (d2) for (i = 0; i < n; i++) d2[i] = a[i] * (1 - 2 * h[i]);
@@ -154,10 +162,27 @@ TGT static void SFX(act_chunk)(int act, long n, const T *restrict v, T *restrict
     }
 }
 
-/// mcl_*_mlp_activate (see the header).
+/// mcl_*_mlp_activate (see the header). Narrow rows are gathered several to a chunk, so that the
+/// activation runs on long vectors.
 TGT static void SFX(activate)(int act, long rows, long cols, const T *z, const T *bias, T *h, T *d1, T *d2)
 {
     _Alignas(64) T v[CH];
+    if (cols <= CH / 2) {
+        const long per = CH / cols;
+        for (long r = 0; r < rows; r += per) {
+            long nr = rows - r < per ? rows - r : per, o = r * cols;
+            for (long q = 0; q < nr; q++) {
+                T *vq = v + q * cols;
+                const T *zq = z + o + q * cols;
+                if (bias)
+                    for (long i = 0; i < cols; i++) vq[i] = zq[i] + bias[i];
+                else
+                    for (long i = 0; i < cols; i++) vq[i] = zq[i];
+            }
+            SFX(act_chunk)(act, nr * cols, v, h + o, d1 ? d1 + o : NULL, d2 ? d2 + o : NULL);
+        }
+        return;
+    }
     for (long r = 0; r < rows; r++)
         for (long c0 = 0; c0 < cols; c0 += CH) {
             long n = cols - c0 < CH ? cols - c0 : CH, o = r * cols + c0;
@@ -172,12 +197,18 @@ TGT static void SFX(activate)(int act, long rows, long cols, const T *z, const T
 // MARK: products with derivatives
 
 /// mcl_*_mlp_scale: y[k * n + i] = x[k * n + i] * d[i].
+/// (In place and out of place are separate loops: the compiler's overlap check would send the
+/// in-place case to scalar code.)
 TGT static void SFX(scale)(long blocks, long n, const T *x, const T *restrict d, T *y)
 {
     for (long k = 0; k < blocks; k++) {
-        const T *xk = x + k * n;
-        T *yk = y + k * n;
-        for (long i = 0; i < n; i++) yk[i] = xk[i] * d[i];
+        T *restrict yk = y + k * n;
+        if (x == y) {
+            for (long i = 0; i < n; i++) yk[i] *= d[i];
+        } else {
+            const T *restrict xk = x + k * n;
+            for (long i = 0; i < n; i++) yk[i] = xk[i] * d[i];
+        }
     }
 }
 
@@ -230,11 +261,16 @@ TGT static inline void SFX(dot4_add)(const T *x, const T *y0, const T *y1, const
     V s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
     long u = 0;
     for (; u + VL <= w; u += VL) {
-        V xv = SFX(load)(x + u);
-        s0 += xv * SFX(load)(y0 + u);
-        s1 += xv * SFX(load)(y1 + u);
-        s2 += xv * SFX(load)(y2 + u);
-        s3 += xv * SFX(load)(y3 + u);
+        V xv, v0, v1, v2, v3;
+        LOADV(xv, x + u);
+        LOADV(v0, y0 + u);
+        LOADV(v1, y1 + u);
+        LOADV(v2, y2 + u);
+        LOADV(v3, y3 + u);
+        s0 += xv * v0;
+        s1 += xv * v1;
+        s2 += xv * v2;
+        s3 += xv * v3;
     }
     T t[4] = {SFX(hsum)(&s0), SFX(hsum)(&s1), SFX(hsum)(&s2), SFX(hsum)(&s3)};
     for (; u < w; u++) {
@@ -254,7 +290,12 @@ TGT static inline void SFX(dot1_add)(const T *x, const T *y, long w, T *h, long 
 {
     V s = {0};
     long u = 0;
-    for (; u + VL <= w; u += VL) s += SFX(load)(x + u) * SFX(load)(y + u);
+    for (; u + VL <= w; u += VL) {
+        V xv, yv;
+        LOADV(xv, x + u);
+        LOADV(yv, y + u);
+        s += xv * yv;
+    }
     T t = SFX(hsum)(&s);
     for (; u < w; u++) t += x[u] * y[u];
     h[a * n + b] += t;
@@ -285,6 +326,7 @@ TGT static void SFX(sandwich)(long n, long rows, long cols, const T *j, long jsd
     }
 }
 
+#undef LOADV
 #undef V
 #undef VL
 #undef CH

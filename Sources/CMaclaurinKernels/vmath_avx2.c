@@ -27,34 +27,7 @@ int mclck_use_avx2(void)
 #if MCLCK_X86
 #include <immintrin.h>
 
-/// e^x for 8 floats: Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, degree-7 (Cephes) polynomial,
-/// scaling by 2^n in two steps so that results in the subnormal range are rounded once.
-/// NaN propagates; x > 88.73 gives +inf, x < -103.98 gives 0.
-MCLCK_AVX2 static inline __m256 exp8(__m256 x)
-{
-    // min/max return their second operand when one is NaN: keep x second so NaN survives.
-    x = _mm256_min_ps(_mm256_set1_ps(90.0f), x);
-    x = _mm256_max_ps(_mm256_set1_ps(-110.0f), x);
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    __m256 r2 = _mm256_mul_ps(r, r);
-    p = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f)); // 1 + (r + p r^2): one late rounding
-    __m256i ni = _mm256_cvtps_epi32(n);           // in [-159, 130] (garbage for NaN: p is NaN)
-    __m256i n1 = _mm256_srai_epi32(ni, 1);
-    __m256i n2 = _mm256_sub_epi32(ni, n1);
-    __m256i bias = _mm256_set1_epi32(127);
-    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
-}
+#include "vmath_avx2.h"
 
 /// tanh for 8 floats: odd polynomial (Cephes tanhf) for |x| < 0.625, else (1 - e)/(1 + e) with
 /// e = exp(-2|x|) and the sign of x. Also returns z = 1 - tanh^2 (sech^2) without cancellation
@@ -70,7 +43,7 @@ MCLCK_AVX2 static inline __m256 tanh8(__m256 x, __m256 *zout)
     p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
     p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
     __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    __m256 e = exp8(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
+    __m256 e = mclck_exp8(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
     __m256 one = _mm256_set1_ps(1.0f);
     __m256 d = _mm256_add_ps(one, e);
     __m256 large = _mm256_div_ps(_mm256_sub_ps(one, e), d);
@@ -90,7 +63,7 @@ MCLCK_AVX2 static inline __m256 tanh8(__m256 x, __m256 *zout)
 MCLCK_AVX2 static inline __m256 sigmoid8(__m256 x, __m256 *wout)
 {
     __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), ax));
+    __m256 e = mclck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), ax));
     __m256 one = _mm256_set1_ps(1.0f);
     __m256 d = _mm256_add_ps(one, e);
     __m256 num = _mm256_blendv_ps(e, one, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
@@ -170,7 +143,7 @@ MCLCK_AVX2 static inline __m256 softplus8(__m256 x, __m256 *sout, __m256 *wout)
     }
 #define MASKSTORE(p, v) _mm256_maskstore_ps((p), mask, (v))
 
-#define BODY_EXP(v, i, STORE) STORE(y + i, exp8(v));
+#define BODY_EXP(v, i, STORE) STORE(y + i, mclck_exp8(v));
 #define BODY_TANH(v, i, STORE) STORE(y + i, tanh8(v, NULL));
 #define BODY_SIGMOID(v, i, STORE) STORE(y + i, sigmoid8(v, NULL));
 #define BODY_LOG(v, i, STORE) STORE(y + i, log8(v));

@@ -11,16 +11,47 @@ enum MLPKernels<Scalar: TensorScalar> {
     static var isSupported: Bool { Scalar.self == Float.self || Scalar.self == Double.self }
     static var isFloat: Bool { Scalar.self == Float.self }
 
-    @inline(__always) static func f(_ p: P?) -> UnsafePointer<Float>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) } }
-    @inline(__always) static func f(_ p: MP?) -> UnsafeMutablePointer<Float>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) } }
-    @inline(__always) static func d(_ p: P?) -> UnsafePointer<Double>? { p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) } }
-    @inline(__always) static func d(_ p: MP?) -> UnsafeMutablePointer<Double>? { p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Double.self) } }
+    @inline(__always) static func f(_ p: P?) -> UnsafePointer<Float>? { UnsafeRawPointer(p)?.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func f(_ p: MP?) -> UnsafeMutablePointer<Float>? { UnsafeMutableRawPointer(p)?.assumingMemoryBound(to: Float.self) }
+    @inline(__always) static func d(_ p: P?) -> UnsafePointer<Double>? { UnsafeRawPointer(p)?.assumingMemoryBound(to: Double.self) }
+    @inline(__always) static func d(_ p: MP?) -> UnsafeMutablePointer<Double>? { UnsafeMutableRawPointer(p)?.assumingMemoryBound(to: Double.self) }
 
-    /// C[M, N] = op(A) op(B) (beta 0) or + C (beta 1), row-major with leading dimensions.
-    static func gemm(transB: Bool = false, _ m: Int, _ n: Int, _ k: Int, _ a: P, _ lda: Int, _ b: P, _ ldb: Int,
-                     _ c: MP, _ ldc: Int, accumulate: Bool = false) {
-        Scalar._gemm(false, transB, m, n, k, 1, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
+    /// Scalars of a packed K x N layer operand (`mcl_*_mlp_packed_size`).
+    static func packedSize(_ k: Int, _ n: Int) -> Int {
+        isFloat ? mcl_s_mlp_packed_size(k, n) : mcl_d_mlp_packed_size(k, n)
     }
+
+    /// Packs op(B) (K x N) for `product` (`mcl_*_mlp_pack`).
+    static func pack(transposed: Bool, _ k: Int, _ n: Int, _ b: P, ldb: Int, into packed: MP) {
+        let t: Int32 = transposed ? 1 : 0
+        if isFloat { mcl_s_mlp_pack(t, k, n, f(b), ldb, f(packed)) } else { mcl_d_mlp_pack(t, k, n, d(b), ldb, d(packed)) }
+    }
+
+    /// C[M, N] = A[M, K] B(packed), then per row either C *= scale[row % period] or
+    /// C = act(C + bias) with d1 = act', d2 = act'' (`mcl_*_mlp_gemm`).
+    static func product(_ m: Int, _ n: Int, _ k: Int, _ a: P, lda: Int, packed: P, _ c: MP, ldc: Int,
+                        activation: mcl_mlp_activation = MCL_MLP_LINEAR, bias: P? = nil, d1: MP? = nil, d2: MP? = nil,
+                        scale: P? = nil, period: Int = 1) {
+        let act = Int32(activation.rawValue)
+        if isFloat {
+            mcl_s_mlp_gemm(m, n, k, f(a), lda, f(packed), f(c), ldc, act, f(bias), f(d1), f(d2), f(scale), period)
+        } else {
+            mcl_d_mlp_gemm(m, n, k, d(a), lda, d(packed), d(c), ldc, act, d(bias), d(d1), d(d2), d(scale), period)
+        }
+    }
+
+    /// Sets `count` scalars to zero (all-zero bits: +0.0; no per-element generic code).
+    static func zero(_ p: MP, _ count: Int) {
+        UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
+    }
+
+    /// Copies `count` scalars (memcpy).
+    static func copy(_ p: P, to q: MP, _ count: Int) {
+        UnsafeMutableRawPointer(q).copyMemory(from: UnsafeRawPointer(p), byteCount: count * MemoryLayout<Scalar>.stride)
+    }
+
+    /// y = s x over n scalars (y may be x).
+    static func scaled(_ x: P, by s: Scalar, into y: MP, _ n: Int) { Scalar._scaleShift(n, x, s, 0, y) }
 
     /// h = act(z + bias), d1 = act', d2 = act'' (`mcl_*_mlp_activate`).
     static func activate(_ act: mcl_mlp_activation, rows: Int, cols: Int, z: P, bias: P?, h: MP, d1: MP?, d2: MP?) {
@@ -50,6 +81,13 @@ enum MLPKernels<Scalar: TensorScalar> {
     static func sandwich(n: Int, rows: Int, cols: Int, j: P, jsd: Int, jsr: Int, c: P, csr: Int, h: MP, ldh: Int) {
         if isFloat { mcl_s_mlp_sandwich(n, rows, cols, f(j), jsd, jsr, f(c), csr, f(h), ldh) }
         else { mcl_d_mlp_sandwich(n, rows, cols, d(j), jsd, jsr, d(c), csr, d(h), ldh) }
+    }
+
+    /// Taylor coefficients 0...order of act(x) along one direction: x and y hold order + 1 blocks
+    /// of n (`mcl_*_mlp_jet`; order <= MCL_MLP_JET_MAX_ORDER, not gelu).
+    static func taylor(_ act: mcl_mlp_activation, n: Int, order: Int, _ x: P, into y: MP) {
+        let code = Int32(act.rawValue)
+        if isFloat { mcl_s_mlp_jet(code, n, Int32(order), f(x), f(y)) } else { mcl_d_mlp_jet(code, n, Int32(order), d(x), d(y)) }
     }
 
     /// The order-k jet of f(x) for one direction over n elements (primal x0, coefficients xs).

@@ -7,6 +7,8 @@
 /// outputs, and J[:, i, :] = G_1 W_1^T written in place.
 extension MLPPlan {
     /// The value `[B, m]` and the Jacobian `[B, m, n]` at each point.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func valueAndJacobian(at x: Tensor<Scalar>, mode: JacobianMode) -> (value: Tensor<Scalar>, jacobian: Tensor<Scalar>) {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)
@@ -14,14 +16,14 @@ extension MLPPlan {
         var value = Tensor<Scalar>(uninitializedShape: [points, m])
         var jacobian = Tensor<Scalar>(uninitializedShape: [points, m, n])
         let stacked = forwardMode ? n : m
-        let perRow = 2 * widest + totalWidth + 2 * stacked * widest
+        let perRow = 2 * widest + totalWidth + 2 * stacked * max(widest, n)
         x.withUnsafePointer { xp in
             value.withUnsafeMutablePointer { vp in
                 jacobian.withUnsafeMutablePointer { jp in
                     Self.forEachTile(points: points, scalarsPerRow: perRow) { r, ws in
                         let rows = r.count
                         let y = forward(xp + r.lowerBound * n, rows: rows, derivatives: 1, ws)
-                        (vp + r.lowerBound * m).update(from: y, count: rows * m)
+                        K.copy(y, to: vp + r.lowerBound * m, rows * m)
                         if forwardMode {
                             forwardJacobianTile(rows: rows, into: jp + r.lowerBound * m * n, ws)
                         } else {
@@ -43,10 +45,8 @@ extension MLPPlan {
                 d: first.isNonlinear ? d1(0, rows: rows, ws) : nil, y: t, ldyk: rows * first.outputs, ldyr: first.outputs)
         for l in 1..<layers.count {
             let layer = layers[l]
-            K.gemm(n * rows, layer.outputs, layer.inputs, t, layer.inputs, kernel(l), layer.outputs, other, layer.outputs)
-            if layer.isNonlinear {
-                K.scale(blocks: n, n: rows * layer.outputs, other, by: d1(l, rows: rows, ws), into: other)
-            }
+            K.product(n * rows, layer.outputs, layer.inputs, t, lda: layer.inputs, packed: packed(l), other, ldc: layer.outputs,
+                      scale: layer.isNonlinear ? d1(l, rows: rows, ws) : nil, period: rows)
             swap(&t, &other)
         }
         // t: [n, rows, m] -> J: [rows, m, n].
@@ -62,7 +62,8 @@ extension MLPPlan {
             return
         }
         let free = MLPSlot.free(layers.count)
-        var g = ws.buffer(free, m * rows * widest), other = ws.buffer(free + 1, m * rows * widest)
+        let size = m * rows * max(widest, n)  // adjoints, then the [m, rows, n] result
+        var g = ws.buffer(free, size), other = ws.buffer(free + 1, size)
         // Adjoint of z_{L-1}: f'_L[b, i] W_L^T[i, u] f'_{L-1}[b, u].
         let below = layers[last - 1]
         K.outer(blocks: m, rows: rows, cols: below.outputs, w: lastKernelT, s: fL, lds: m,
@@ -71,18 +72,18 @@ extension MLPPlan {
         while l > 0 {
             // g: adjoint of z_l [m * rows, U_l] -> adjoint of z_{l-1}.
             let layer = layers[l]
-            K.gemm(transB: true, m * rows, layer.inputs, layer.outputs, g, layer.outputs, kernel(l), layer.outputs, other, layer.inputs)
-            if layers[l - 1].isNonlinear {
-                K.scale(blocks: m, n: rows * layer.inputs, other, by: d1(l - 1, rows: rows, ws), into: other)
-            }
+            K.product(m * rows, layer.inputs, layer.outputs, g, lda: layer.outputs, packed: packedTransposed(l), other,
+                      ldc: layer.inputs, scale: layers[l - 1].isNonlinear ? d1(l - 1, rows: rows, ws) : nil, period: rows)
             swap(&g, &other)
             l -= 1
         }
-        // g: adjoint of z_1; J[:, i, :] = g_i W_1^T, written with row stride m * n.
-        let first = layers[0]
-        for i in 0..<m {
-            K.gemm(transB: true, rows, n, first.outputs, g + i * rows * first.outputs, first.outputs, kernel(0), first.outputs,
-                   j + i * n, m * n)
+        // g: adjoint of z_1; J[:, i, :] = g_i W_1^T ([m, rows, n], then transposed to [rows, m, n]).
+        let u = layers[0].outputs
+        if m == 1 {
+            K.product(rows, n, u, g, lda: u, packed: packedTransposed(0), j, ldc: n)
+        } else {
+            K.product(m * rows, n, u, g, lda: u, packed: packedTransposed(0), other, ldc: n)
+            K.permute(other, shape: [m, rows, n], permutation: [1, 0, 2], into: j)
         }
     }
 }

@@ -18,26 +18,44 @@ extension MLPPlan {
     var curvedLayers: [Int] { layers.indices.filter { layers[$0].hasCurvature } }
 
     /// The Hessian of every output at each point, `[B, m, n, n]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func hessian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)
         var result = Tensor<Scalar>(uninitializedShape: [points, m, n, n])
         let perRow = 2 * widest + 2 * totalWidth + 2 * m * widest + m * totalWidth + 2 * n * widest + m * n * n
+        let pairs = firstLayerPairs()
         x.withUnsafePointer { xp in
             result.withUnsafeMutablePointer { hp in
                 Self.forEachTile(points: points, scalarsPerRow: perRow) { r, ws in
                     _ = forward(xp + r.lowerBound * n, rows: r.count, derivatives: 2, ws)
-                    hessianTile(rows: r.count, into: hp + r.lowerBound * m * n * n, ws)
+                    hessianTile(rows: r.count, into: hp + r.lowerBound * m * n * n, pairs: pairs.map { UnsafePointer($0.pointer) }, ws)
                 }
             }
         }
-        return result
+        return withExtendedLifetime(pairs) { result }
     }
 
-    /// The Hessians [rows, m, n, n] of a tile after `forward` (derivatives 2).
-    func hessianTile(rows: Int, into h: UnsafeMutablePointer<Scalar>, _ ws: MLPWorkspace<Scalar>) {
+    /// The first layer's term as one product when its tangents J_1 = W_1 are shared by all
+    /// points: H += c_1 P with P[u, a n + b] = W_1[a, u] W_1[b, u] (packed), or nil when the
+    /// first layer has no curvature, is the output layer, or P would be large.
+    func firstLayerPairs() -> WeightBuffer<Scalar>? {
+        let (n, u) = (inputs, layers[0].outputs)
+        guard layers[0].hasCurvature, layers.count > 1, n * n * u <= 1 << 22 else { return nil }
+        let wt = firstKernel.transposed()                                          // [U, n]
+        let p = (wt.reshaped(to: [u, n, 1]) * wt.reshaped(to: [u, 1, n])).reshaped(to: [u, n * n])
+        let buffer = WeightBuffer<Scalar>(count: K.packedSize(u, n * n))
+        p.withUnsafePointer { K.pack(transposed: false, u, n * n, $0, ldb: n * n, into: buffer.pointer) }
+        return buffer
+    }
+
+    /// The Hessians [rows, m, n, n] of a tile after `forward` (derivatives 2); `pairs` from
+    /// `firstLayerPairs`.
+    func hessianTile(rows: Int, into h: UnsafeMutablePointer<Scalar>, pairs: UnsafePointer<Scalar>?,
+                     _ ws: MLPWorkspace<Scalar>) {
         let (n, m, last) = (inputs, outputs, layers.count - 1)
-        h.update(repeating: 0, count: rows * m * n * n)
+        if pairs == nil { K.zero(h, rows * m * n * n) }  // else the first layer's product writes h
         let curved = curvedLayers
         guard let firstCurved = curved.first, let lastCurved = curved.last else { return }
         let free = MLPSlot.free(layers.count)
@@ -58,7 +76,7 @@ extension MLPPlan {
                 }
                 if l == firstCurved { break }
                 if layers[l].isNonlinear { K.scale(blocks: m, n: rows * u, g, by: d1(l, rows: rows, ws), into: g) }
-                K.gemm(transB: true, m * rows, layers[l].inputs, u, g, u, kernel(l), u, other, layers[l].inputs)
+                K.product(m * rows, layers[l].inputs, u, g, lda: u, packed: packedTransposed(l), other, ldc: layers[l].inputs)
                 swap(&g, &other)
                 l -= 1
             }
@@ -70,7 +88,12 @@ extension MLPPlan {
         var jz = UnsafeMutablePointer(mutating: kernel(0)), jsd = layers[0].outputs, jsr = 0, current = 0
         for l in 0...lastCurved {
             let u = layers[l].outputs
-            if layers[l].hasCurvature {
+            if l == 0, let pairs {
+                let c = ws.buffer(cSlot(0), m * rows * u)
+                for i in 0..<m {
+                    K.product(rows, n * n, u, c + i * rows * u, lda: u, packed: pairs, h + i * n * n, ldc: m * n * n)
+                }
+            } else if layers[l].hasCurvature {
                 for i in 0..<m {
                     let hi = h + i * n * n
                     if l < last {
@@ -92,13 +115,15 @@ extension MLPPlan {
                 K.scale(blocks: n, n: rows * u, jz, by: d1(l, rows: rows, ws), into: jz)
             }
             let v = layers[l + 1].outputs
-            K.gemm(n * rows, v, u, buffers[current], u, kernel(l + 1), v, buffers[1 - current], v)
+            K.product(n * rows, v, u, buffers[current], lda: u, packed: packed(l + 1), buffers[1 - current], ldc: v)
             current = 1 - current
             (jz, jsd, jsr) = (buffers[current], rows * v, v)
         }
     }
 
     /// The Laplacian of every output at each point, `[B, m]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func laplacian(at x: Tensor<Scalar>) -> Tensor<Scalar> {
         checkPoints(x)
         let (points, n, m) = (x.shape[0], inputs, outputs)
@@ -119,7 +144,7 @@ extension MLPPlan {
     func laplacianTile(rows: Int, into out: UnsafeMutablePointer<Scalar>, _ ws: MLPWorkspace<Scalar>) {
         let (n, m) = (inputs, outputs)
         guard let lastCurved = curvedLayers.last else {
-            out.update(repeating: 0, count: rows * m)
+            K.zero(out, rows * m)
             return
         }
         let free = MLPSlot.free(layers.count)
@@ -127,7 +152,7 @@ extension MLPPlan {
         var a = ws.buffer(free, (n + 1) * rows * widest), b = ws.buffer(free + 1, (n + 1) * rows * widest)
         let u0 = layers[0].outputs
         K.outer(blocks: n, rows: rows, cols: u0, w: kernel(0), s: nil, lds: 0, d: nil, y: a, ldyk: rows * u0, ldyr: u0)
-        (a + n * rows * u0).update(repeating: 0, count: rows * u0)
+        K.zero(a + n * rows * u0, rows * u0)
         for l in layers.indices {
             let layer = layers[l], u = layer.outputs
             // Past the last curved layer only s is needed.
@@ -139,13 +164,13 @@ extension MLPPlan {
             if l == layers.count - 1 { break }
             let v = layers[l + 1].outputs
             if l < lastCurved {
-                K.gemm((n + 1) * rows, v, u, a, u, kernel(l + 1), v, b, v)
+                K.product((n + 1) * rows, v, u, a, lda: u, packed: packed(l + 1), b, ldc: v)
             } else {
-                K.gemm(rows, v, u, a + n * rows * u, u, kernel(l + 1), v, b + n * rows * v, v)
+                K.product(rows, v, u, a + n * rows * u, lda: u, packed: packed(l + 1), b + n * rows * v, ldc: v)
             }
             swap(&a, &b)
         }
         let s = a + n * rows * m
-        for i in 0..<(rows * m) { out[i] = 2 * s[i] }
+        K.scaled(s, by: 2, into: out, rows * m)
     }
 }

@@ -3,8 +3,9 @@ import CMaclaurinKernels
 /// Directional derivatives of every order on the fused path (Taylor mode along one direction per
 /// point): the K + 1 normalised coefficients of z_l are stacked as row blocks, so each dense
 /// layer is ONE GEMM over (K + 1) * rows rows (the bias only enters coefficient 0), and each
-/// activation is one call of the fused jet kernel (O(K^2) recurrences, jet.c). relu is
-/// piecewise linear: coefficients k >= 1 are multiplied by the step of coefficient 0.
+/// activation is one call of a fused jet kernel (O(K^2) recurrences: mlp_jet_tmpl.h up to order
+/// 16, jet.c beyond). relu is piecewise linear: coefficients k >= 1 are multiplied by the step
+/// of coefficient 0.
 extension MLPPlan {
     /// True when every activation has a Taylor rule here (gelu has none: it is left to the
     /// generic engine).
@@ -12,6 +13,8 @@ extension MLPPlan {
 
     /// d^k/dt^k f(x + t v) at t = 0 for k = 0...order, `[B, m, order + 1]` (entry 0 is the value).
     /// `direction` is one vector `[n]` for every point, or `[B, n]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func directionalDerivatives(at x: Tensor<Scalar>, direction: Tensor<Scalar>, order: Int) -> Tensor<Scalar> {
         checkPoints(x)
         precondition(order >= 1, "order must be >= 1")
@@ -51,37 +54,41 @@ extension MLPPlan {
                     into out: UnsafeMutablePointer<Scalar>, _ ws: MLPWorkspace<Scalar>) {
         let (n, m, blocks) = (inputs, outputs, order + 1)
         var a = ws.buffer(0, blocks * rows * widest), b = ws.buffer(1, blocks * rows * widest)
-        // Layer 1: z_0 = x W, z_1 = v W, z_k = 0 for k >= 2 (the input is affine in t).
+        // Layer 1: z_0 = x W + b, z_1 = v W, z_k = 0 for k >= 2 (the input is affine in t).
         let u0 = layers[0].outputs
-        K.gemm(rows, u0, n, x, n, kernel(0), u0, a, u0)
-        K.gemm(rows, u0, n, v, n, kernel(0), u0, a + rows * u0, u0)
-        if order > 1 { (a + 2 * rows * u0).update(repeating: 0, count: (order - 1) * rows * u0) }
+        K.product(rows, u0, n, x, lda: n, packed: packed(0), a, ldc: u0, bias: bias(0))
+        K.product(rows, u0, n, v, lda: n, packed: packed(0), a + rows * u0, ldc: u0)
+        if order > 1 { K.zero(a + 2 * rows * u0, (order - 1) * rows * u0) }
         for l in layers.indices {
             let layer = layers[l], count = rows * layer.outputs
-            if layer.activation == .relu {
-                let step = ws.buffer(2, count)
-                K.activate(MCL_MLP_RELU, rows: rows, cols: layer.outputs, z: a, bias: bias(l), h: a, d1: step, d2: nil)
-                K.scale(blocks: order, n: count, a + count, by: step, into: a + count)
-            } else {
-                K.activate(MCL_MLP_LINEAR, rows: rows, cols: layer.outputs, z: a, bias: bias(l), h: a, d1: nil, d2: nil)
-                if let op = Self.jetOp(layer.activation) {
-                    K.jet(op, n: count, order: order, x0: a, xs: a + count, y0: b, ys: b + count)
+            if order <= Int(MCL_MLP_JET_MAX_ORDER) {
+                if layer.isNonlinear {
+                    K.taylor(layer.code, n: count, order: order, a, into: b)
                     swap(&a, &b)
                 }
+            } else if layer.activation == .relu {
+                let step = ws.buffer(2, count)
+                K.activate(MCL_MLP_RELU, rows: rows, cols: layer.outputs, z: a, bias: nil, h: a, d1: step, d2: nil)
+                K.scale(blocks: order, n: count, a + count, by: step, into: a + count)
+            } else if let op = Self.jetOp(layer.activation) {
+                K.jet(op, n: count, order: order, x0: a, xs: a + count, y0: b, ys: b + count)
+                swap(&a, &b)
             }
             if l == layers.count - 1 { break }
-            let next = layers[l + 1].outputs
-            K.gemm(blocks * rows, next, layer.outputs, a, layer.outputs, kernel(l + 1), next, b, next)
+            // z_0 = y_0 W + b, z_k = y_k W.
+            let (u, next) = (layer.outputs, layers[l + 1].outputs)
+            K.product(rows, next, u, a, lda: u, packed: packed(l + 1), b, ldc: next, bias: bias(l + 1))
+            K.product(order * rows, next, u, a + count, lda: u, packed: packed(l + 1), b + rows * next, ldc: next)
             swap(&a, &b)
         }
-        // Derivatives k! y_k, as the generic engine scales them (factorial in Double).
+        // out[r, i, k] = k! y_k[r, i] (factorials in Double, as the generic engine scales them).
+        K.permute(a, shape: [blocks, rows * m], permutation: [1, 0], into: out)
+        let factorials = ws.buffer(3, blocks)
         var factorial = 1.0
         for k in 0...order {
             if k > 0 { factorial *= Double(k) }
-            let f = Scalar(factorial), src = a + k * rows * m
-            for r in 0..<rows {
-                for i in 0..<m { out[(r * m + i) * blocks + k] = k == 0 ? src[r * m + i] : src[r * m + i] * f }
-            }
+            factorials[k] = Scalar(factorial)
         }
+        K.scale(blocks: rows * m, n: blocks, out, by: factorials, into: out)
     }
 }

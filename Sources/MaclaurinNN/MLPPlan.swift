@@ -8,6 +8,9 @@ import Synchronization
 /// workspace) with one GEMM per layer for all stacked directions, outputs or Taylor coefficients
 /// and fused C kernels for everything elementwise (mlp.c). No tape, no jets, no allocation per
 /// operation. Layers: z_l = h_{l-1} W_l + b_l, h_l = f_l(z_l), h_0 = x, y = h_L.
+///
+/// The entry points are specialised for Float and Double (`@_specialize`): callers are generic
+/// over the scalar type, and the tile loops should not pay for generic dispatch on every call.
 struct MLPPlan<Scalar: TensorScalar> {
     typealias K = MLPKernels<Scalar>
 
@@ -18,6 +21,8 @@ struct MLPPlan<Scalar: TensorScalar> {
         var activation: Activation
         var code: mcl_mlp_activation
         var kernel: Int, bias: Int
+        /// Offsets of W_l and W_l^T packed for `MLPKernels.product` (forward and reverse sweeps).
+        var packed: Int = 0, packedTransposed: Int = 0
         /// f' is not identically 1.
         var isNonlinear: Bool { activation != .linear }
         /// f'' is not identically 0.
@@ -29,9 +34,13 @@ struct MLPPlan<Scalar: TensorScalar> {
     let weights: WeightBuffer<Scalar>
     let lastKernelTransposed: Int
     let inputs: Int, outputs: Int, widest: Int
+    /// W_1 as given (for products built on demand).
+    let firstKernel: Tensor<Scalar>
 
     /// The plan of `model`, or nil when the fast path does not apply (a layer other than
     /// `Dense`, a softmax activation, inputs that are not vectors, or another scalar type).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     init?(_ model: Sequential<Scalar>) {
         guard K.isSupported, model.inputShape.count == 1, !model.layers.isEmpty else { return nil }
         var dense: [Dense<Scalar>] = []
@@ -39,7 +48,8 @@ struct MLPPlan<Scalar: TensorScalar> {
             guard let d = layer as? Dense<Scalar>, let _ = Self.code(d.activation) else { return nil }
             dense.append(d)
         }
-        let total = dense.reduce(0) { $0 + $1.kernel.count + $1.bias.count } + (dense.last?.kernel.count ?? 0)
+        let packing = dense.reduce(0) { $0 + K.packedSize($1.inputSize, $1.units) + K.packedSize($1.units, $1.inputSize) }
+        let total = dense.reduce(0) { $0 + $1.kernel.count + $1.bias.count } + (dense.last?.kernel.count ?? 0) + packing
         let buffer = WeightBuffer<Scalar>(count: total)
         var offset = 0, built: [Layer] = []
         func store(_ t: Tensor<Scalar>) -> Int {
@@ -55,8 +65,18 @@ struct MLPPlan<Scalar: TensorScalar> {
         }
         guard let last = dense.last else { return nil }
         lastKernelTransposed = store(last.kernel.transposed())
+        for l in built.indices {
+            let (k, n, w) = (built[l].inputs, built[l].outputs, UnsafePointer(buffer.pointer + built[l].kernel))
+            built[l].packed = offset
+            K.pack(transposed: false, k, n, w, ldb: n, into: buffer.pointer + offset)
+            offset += K.packedSize(k, n)
+            built[l].packedTransposed = offset
+            K.pack(transposed: true, n, k, w, ldb: n, into: buffer.pointer + offset)
+            offset += K.packedSize(n, k)
+        }
         layers = built
         weights = buffer
+        firstKernel = dense[0].kernel
         inputs = built[0].inputs
         outputs = last.units
         widest = built.map(\.outputs).max() ?? 1
@@ -79,6 +99,10 @@ struct MLPPlan<Scalar: TensorScalar> {
 
     func kernel(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].kernel) }
     func bias(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].bias) }
+    /// W_l packed (operand of h_{l-1} W_l).
+    func packed(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].packed) }
+    /// W_l^T packed (operand of g W_l^T).
+    func packedTransposed(_ l: Int) -> UnsafePointer<Scalar> { UnsafePointer(weights.pointer + layers[l].packedTransposed) }
     var lastKernelT: UnsafePointer<Scalar> { UnsafePointer(weights.pointer + lastKernelTransposed) }
     /// Sum of the layer widths.
     var totalWidth: Int { layers.reduce(0) { $0 + $1.outputs } }
@@ -134,11 +158,11 @@ struct MLPPlan<Scalar: TensorScalar> {
         var out = ws.buffer(MLPSlot.ping, rows * widest)
         for (l, layer) in layers.enumerated() {
             out = ws.buffer(l % 2 == 0 ? MLPSlot.ping : MLPSlot.pong, rows * widest)
-            K.gemm(rows, layer.outputs, layer.inputs, h, layer.inputs, kernel(l), layer.outputs, out, layer.outputs)
             let n = rows * layer.outputs
             let d1 = order >= 1 && layer.isNonlinear ? ws.buffer(MLPSlot.d1(l), n) : nil
             let d2 = order >= 2 && layer.hasCurvature ? ws.buffer(MLPSlot.d2(l), n) : nil
-            K.activate(layer.code, rows: rows, cols: layer.outputs, z: out, bias: bias(l), h: out, d1: d1, d2: d2)
+            K.product(rows, layer.outputs, layer.inputs, h, lda: layer.inputs, packed: packed(l), out, ldc: layer.outputs,
+                      activation: layer.code, bias: bias(l), d1: d1, d2: d2)
             h = UnsafePointer(out)
         }
         return out
@@ -176,24 +200,25 @@ final class WeightBuffer<Scalar: TensorScalar> {
 /// Numbered scratch buffers of one thread, grown on demand and reused from tile to tile (the
 /// contents of a slot survive until it has to grow).
 final class MLPWorkspace<Scalar: TensorScalar> {
-    private var slots: [(pointer: UnsafeMutablePointer<Scalar>, count: Int)] = []
+    private var pointers: [UnsafeMutableRawPointer] = []
+    private var capacities: [Int] = []
 
     /// Slot `slot` with room for at least `count` scalars, 64-byte aligned.
     func buffer(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Scalar> {
-        while slots.count <= slot { slots.append((Self.allocate(1), 1)) }
-        if slots[slot].count < count {
-            UnsafeMutableRawPointer(slots[slot].pointer).deallocate()
-            slots[slot] = (Self.allocate(count), count)
+        let bytes = max(1, count) * MemoryLayout<Scalar>.stride
+        while pointers.count <= slot {
+            pointers.append(UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64))
+            capacities.append(64)
         }
-        return slots[slot].pointer
+        if capacities[slot] < bytes {
+            pointers[slot].deallocate()
+            pointers[slot] = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            capacities[slot] = bytes
+        }
+        return pointers[slot].assumingMemoryBound(to: Scalar.self)
     }
 
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Scalar>.stride, alignment: 64)
-            .bindMemory(to: Scalar.self, capacity: max(1, count))
-    }
-
-    deinit { for s in slots { UnsafeMutableRawPointer(s.pointer).deallocate() } }
+    deinit { for p in pointers { p.deallocate() } }
 }
 
 /// The next tile to process, shared by the threads of one call.

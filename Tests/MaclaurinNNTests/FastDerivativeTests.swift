@@ -95,6 +95,36 @@ final class FastDerivativeTests: XCTestCase {
         Self.compare(narrow, Tensor<Float>(Support.random([2051, 6], seed: 10)), tolerance: 1e-5, "float batch", orders: [3])
     }
 
+    /// Orders beyond the fused Taylor kernel (MCL_MLP_JET_MAX_ORDER = 16) take the jet kernels.
+    func testHighOrderTaylor() throws {
+        for (a, activation) in [Activation.tanh, .relu, .sigmoid, .softplus, .sin, .exp, .linear].enumerated() {
+            let model: Sequential<Double> = try Self.mlp([2, 5, 3, 1], activation, output: .linear, seed: 60 + UInt64(a))
+            let x = Support.random([3, 2], seed: 61), v = Support.random([2], seed: 62)
+            let fast = model.directionalDerivatives(at: x, direction: v, order: 18)
+            let slow = model.usingGenericEngine.directionalDerivatives(at: x, direction: v, order: 18)
+            for k in [0, 1, 9, 17, 18] {
+                Self.assertClose(fast.slice(axis: 2, k..<(k + 1)), slow.slice(axis: 2, k..<(k + 1)), 1e-12, "\(activation) d^\(k)")
+            }
+        }
+    }
+
+    /// A point gets bit for bit the same results alone as inside a batch (whatever the tiling).
+    func testResultsDoNotDependOnTheBatch() throws {
+        let model: Sequential<Float> = try Self.mlp([3, 20, 11, 2], .tanh, output: .sigmoid, seed: 51)
+        let x = Tensor<Float>(Support.random([301, 3], seed: 52)), v = Tensor<Float>(Support.random([3], seed: 53))
+        func all(_ x: Tensor<Float>) -> [Tensor<Float>] {
+            let (value, reverse) = model.valueAndJacobian(at: x, mode: .reverse)
+            return [value, reverse, model.valueAndJacobian(at: x, mode: .forward).jacobian, model.hessian(at: x),
+                    model.laplacian(at: x), model.directionalDerivatives(at: x, direction: v, order: 5)]
+        }
+        let batch = all(x)
+        for b in [0, 7, 150, 300] {
+            for (k, (whole, alone)) in zip(batch, all(x.slice(axis: 0, b..<(b + 1)))).enumerated() {
+                XCTAssertTrue(whole.slice(axis: 0, b..<(b + 1)).isIdentical(to: alone), "result \(k), point \(b)")
+            }
+        }
+    }
+
     /// Independent invariants of the fused results: symmetric Hessians whose trace is the
     /// Laplacian, and Jacobians against central differences of the value.
     func testInvariantsAndFiniteDifferences() throws {

@@ -163,6 +163,27 @@ typedef enum {
     MCL_MLP_GELU /* tanh form */, MCL_MLP_EXP
 } mcl_mlp_activation;
 
+/// Scalars of the packed form of a K x N layer operand for mcl_*_mlp_gemm (layout private).
+long mcl_s_mlp_packed_size(long K, long N);
+long mcl_d_mlp_packed_size(long K, long N);
+/// Packs op(B), K x N: B row-major K x N (ldb >= N) or, with transB, B^T with B stored N x K
+/// (ldb >= K), into `packed` (mcl_*_mlp_packed_size(K, N) scalars). Done once per weight matrix.
+void mcl_s_mlp_pack(int transB, long K, long N, const float *B, long ldb, float *packed);
+void mcl_d_mlp_pack(int transB, long K, long N, const double *B, long ldb, double *packed);
+
+/// A layer product with a fused epilogue: C[M, N] (row stride ldc) = A[M, K] (row stride lda,
+/// read in place) times the packed operand, then on each row r:
+///   scale != NULL: C[r, :] *= scale[(r % period) * N + :] (a derivative shared by `period`-row blocks);
+///   otherwise, unless act is MCL_MLP_LINEAR with bias, d1 and d2 NULL: v = C[r, :] + bias,
+///   C[r, :] = f(v), d1[r, :] = f'(v), d2[r, :] = f''(v) as mcl_*_mlp_activate (d1, d2 dense
+///   [M, N], each may be NULL; bias may be NULL).
+/// Each C element sums its K products in increasing k, whatever M (results do not depend on the
+/// tiling). Single-threaded.
+void mcl_s_mlp_gemm(long M, long N, long K, const float *A, long lda, const float *packed, float *C, long ldc,
+                    int act, const float *bias, float *d1, float *d2, const float *scale, long period);
+void mcl_d_mlp_gemm(long M, long N, long K, const double *A, long lda, const double *packed, double *C, long ldc,
+                    int act, const double *bias, double *d1, double *d2, const double *scale, long period);
+
 /// Bias, activation and its first two derivatives in one pass over a rows x cols matrix of
 /// pre-activations: v = z[r, c] + bias[c], h = f(v), d1 = f'(v), d2 = f''(v). bias, d1 and d2
 /// may be NULL (no bias; derivative not wanted); h may alias z. relu: f' = (v > 0), f'' = 0.
@@ -198,6 +219,16 @@ void mcl_s_mlp_sandwich(long n, long rows, long cols, const float *j, long jsd, 
                         float *h, long ldh);
 void mcl_d_mlp_sandwich(long n, long rows, long cols, const double *j, long jsd, long jsr, const double *c,
                         long csr, double *h, long ldh);
+
+/// Largest order mcl_*_mlp_jet handles.
+#define MCL_MLP_JET_MAX_ORDER 16
+
+/// Taylor coefficients of an activation along one direction: x and y hold K + 1 blocks of n
+/// values, block k the normalised coefficient k (block 0 the primal); y = f(x) as a series, for
+/// every activation but gelu (not touched), 0 <= K <= MCL_MLP_JET_MAX_ORDER. y must not overlap x.
+/// Same recurrences as mcl_*_jet_unary with D = 1, run on several lane groups side by side.
+void mcl_s_mlp_jet(int act, long n, int K, const float *x, float *y);
+void mcl_d_mlp_jet(int act, long n, int K, const double *x, double *y);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,168 @@
+// mlp_gemm_tmpl.h: one instantiation of the MLP layer product mcl_*_mlp_gemm (see mlp.c, which
+// includes it after mlp_tmpl.h: the epilogues call that template's activate and scale).
+// Defined by the includer: T, SFX(name), TGT (function attribute).
+//
+// Register tile MR x NR with NR = 2 vectors of 32 bytes (6 x 16 floats, 6 x 8 doubles): 12
+// accumulators, two packed B vectors and one broadcast A value per step, as the AVX2 GEMM's
+// micro-kernel. A is read in place through MR row pointers (short last panels repeat a valid
+// row and drop its results), B from the packed panels, and every C element is the sum over k
+// in increasing order, whatever M, the tile or the thread.
+
+enum { SFX(gvl) = 32 / (int)sizeof(T), SFX(gnr) = 2 * SFX(gvl), SFX(gmr) = 6 };
+typedef T SFX(gvec) __attribute__((vector_size(32)));
+#define V SFX(gvec)
+#define VL SFX(gvl)
+#define NR SFX(gnr)
+#define MR SFX(gmr)
+
+/// Unaligned vector load and store (macros: vectors passed by value would change the ABI of the
+/// portable instantiation).
+#define GLOAD(v, p) memcpy(&(v), (p), sizeof(V))
+#define GSTORE(p, v) memcpy((p), &(v), sizeof(V))
+
+/// c[i * ldc + j] = sum_k a_i[k] b[k * NR + j] for i < MR, j < NR (b: one packed panel).
+TGT static inline __attribute__((always_inline)) void SFX(tile)(long K, const T *const *a, const T *b, T *c, long ldc)
+{
+    V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+    V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+    const T *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
+    for (long k = 0; k < K; k++, b += NR) {
+        V b0, b1;
+        GLOAD(b0, b);
+        GLOAD(b1, b + VL);
+        T x;
+        x = a0[k]; c00 += x * b0; c01 += x * b1;
+        x = a1[k]; c10 += x * b0; c11 += x * b1;
+        x = a2[k]; c20 += x * b0; c21 += x * b1;
+        x = a3[k]; c30 += x * b0; c31 += x * b1;
+        x = a4[k]; c40 += x * b0; c41 += x * b1;
+        x = a5[k]; c50 += x * b0; c51 += x * b1;
+    }
+    GSTORE(c, c00); GSTORE(c + VL, c01); c += ldc;
+    GSTORE(c, c10); GSTORE(c + VL, c11); c += ldc;
+    GSTORE(c, c20); GSTORE(c + VL, c21); c += ldc;
+    GSTORE(c, c30); GSTORE(c + VL, c31); c += ldc;
+    GSTORE(c, c40); GSTORE(c + VL, c41); c += ldc;
+    GSTORE(c, c50); GSTORE(c + VL, c51);
+}
+
+/// sum_k x[k] y[k] (vector partial sums, then the tail), for the narrow-output path.
+TGT static inline T SFX(gdot)(const T *x, const T *y, long K)
+{
+    V s0 = {0}, s1 = {0};
+    long k = 0;
+    V x0, y0, x1, y1;
+    for (; k + 2 * VL <= K; k += 2 * VL) {
+        GLOAD(x0, x + k);
+        GLOAD(y0, y + k);
+        GLOAD(x1, x + k + VL);
+        GLOAD(y1, y + k + VL);
+        s0 += x0 * y0;
+        s1 += x1 * y1;
+    }
+    if (k + VL <= K) {
+        GLOAD(x0, x + k);
+        GLOAD(y0, y + k);
+        s0 += x0 * y0;
+        k += VL;
+    }
+    s0 += s1;
+    T s = 0;
+    for (int l = 0; l < VL; l++) s += s0[l];
+    for (; k < K; k++) s += x[k] * y[k];
+    return s;
+}
+
+/// The epilogue on rows [r0, r1) of C (see mcl_*_mlp_gemm): on whole strips of rows when C is
+/// dense, row by row otherwise.
+TGT static void SFX(epilogue)(const mlp_gemm_args *g, T *C, long r0, long r1)
+{
+    const long N = g->N, ldc = g->ldc;
+    const T *scale = g->scale;
+    if (scale) {
+        for (long r = r0; r < r1;) {
+            // A run of rows whose derivative rows are consecutive (up to the end of a block).
+            long q = r % g->period, len = r1 - r < g->period - q ? r1 - r : g->period - q;
+            if (ldc == N) {
+                SFX(scale)(1, len * N, C + r * N, scale + q * N, C + r * N);
+            } else {
+                for (long t = 0; t < len; t++) SFX(scale)(1, N, C + (r + t) * ldc, scale + (q + t) * N, C + (r + t) * ldc);
+            }
+            r += len;
+        }
+    } else if (g->act != MCL_MLP_LINEAR || g->bias || g->d1 || g->d2) {
+        T *d1 = g->d1, *d2 = g->d2;
+        if (ldc == N) {
+            SFX(activate)(g->act, r1 - r0, N, C + r0 * N, g->bias, C + r0 * N, d1 ? d1 + r0 * N : NULL,
+                          d2 ? d2 + r0 * N : NULL);
+        } else {
+            for (long r = r0; r < r1; r++)
+                SFX(activate)(g->act, 1, N, C + r * ldc, g->bias, C + r * ldc, d1 ? d1 + r * N : NULL,
+                              d2 ? d2 + r * N : NULL);
+        }
+    }
+}
+
+/// Scalars in the packed form of a K x N operand.
+static inline long SFX(packed_size)(long K, long N)
+{
+    return N <= MCL_MLP_NARROW ? K * N : K * ((N + NR - 1) / NR) * NR;
+}
+
+/// mcl_*_mlp_pack: op(B)^T rows when N is narrow, else NR-column panels (zero-padded).
+static inline void SFX(pack)(int transB, long K, long N, const T *B, long ldb, T *dst)
+{
+    if (N <= MCL_MLP_NARROW) {
+        for (long j = 0; j < N; j++)
+            for (long k = 0; k < K; k++) dst[j * K + k] = transB ? B[j * ldb + k] : B[k * ldb + j];
+        return;
+    }
+    for (long p = 0; p * NR < N; p++)
+        for (long k = 0; k < K; k++)
+            for (long t = 0; t < NR; t++) {
+                long j = p * NR + t;
+                dst[(p * K + k) * NR + t] = j >= N ? (T)0 : transB ? B[j * ldb + k] : B[k * ldb + j];
+            }
+}
+
+/// mcl_*_mlp_gemm for one type and ISA.
+TGT static void SFX(gemm)(const mlp_gemm_args *g)
+{
+    const long M = g->M, N = g->N, K = g->K, lda = g->lda, ldc = g->ldc;
+    const T *A = g->A, *P = g->packed;
+    T *C = g->C;
+    const int epi = g->scale || g->act != MCL_MLP_LINEAR || g->bias || g->d1 || g->d2;
+    if (N <= MCL_MLP_NARROW) {  // P holds op(B)^T: one dot product per output
+        for (long r = 0; r < M; r++) {
+            for (long j = 0; j < N; j++) C[r * ldc + j] = SFX(gdot)(A + r * lda, P + j * K, K);
+            if (epi) SFX(epilogue)(g, C, r, r + 1);
+        }
+        return;
+    }
+    _Alignas(64) T edge[MR * NR];
+    const long panels = (N + NR - 1) / NR;
+    for (long i = 0; i < M; i += MR) {
+        long mr = M - i < MR ? M - i : MR;
+        const T *rows[MR];
+        for (int q = 0; q < MR; q++) rows[q] = A + (i + (q < mr ? q : 0)) * lda;
+        for (long p = 0; p < panels; p++) {
+            long j = p * NR, nr = N - j < NR ? N - j : NR;
+            const T *b = P + p * K * NR;
+            if (mr == MR && nr == NR) {
+                SFX(tile)(K, rows, b, C + i * ldc + j, ldc);
+            } else {
+                SFX(tile)(K, rows, b, edge, NR);
+                for (long q = 0; q < mr; q++)
+                    for (long t = 0; t < nr; t++) C[(i + q) * ldc + j + t] = edge[q * NR + t];
+            }
+        }
+        if (epi) SFX(epilogue)(g, C, i, i + mr);
+    }
+}
+
+#undef GLOAD
+#undef GSTORE
+#undef V
+#undef VL
+#undef NR
+#undef MR
