@@ -142,8 +142,14 @@ extension SwarmMLPKernel {
                     let count = Swift.min(block, r - lo), cg = Swift.max(0, Swift.min(rg - lo, count))
                     for j in 0..<m {
                         let row = a + j &* count
-                        row.update(repeating: b1[j], count: count)
-                        for i in 0..<n { axpy(w1[i &* m &+ j], x + (i &* r &+ lo), row, count: count) }
+                        if n == 2 {
+                            // The common two-input case in one pass.
+                            let (x0, x1, w0, w1j, bj) = (x + lo, x + (r &+ lo), w1[j], w1[m &+ j], b1[j])
+                            for k in 0..<count { row[k] = bj + w0 * x0[k] + w1j * x1[k] }
+                        } else {
+                            row.update(repeating: b1[j], count: count)
+                            for i in 0..<n { axpy(w1[i &* m &+ j], x + (i &* r &+ lo), row, count: count) }
+                        }
                     }
                     act.value(a, count: m &* count)
                     y.update(repeating: c[0], count: count)
@@ -153,7 +159,12 @@ extension SwarmMLPKernel {
                         axpy(vj, h, y, count: count)
                         guard cg > 0 else { continue }
                         act.multiplyByDerivative(nil, scale: vj, h, into: d, range: 0..<cg)
-                        for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
+                        if n == 2 {
+                            let (g0, g1, w0, w1j) = (g, g + cg, w1[j], w1[m &+ j])
+                            for k in 0..<cg { let dk = d[k]; g0[k] += w0 * dk; g1[k] += w1j * dk }
+                        } else {
+                            for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
+                        }
                     }
                     loss += weightedSquaredError(y, yt + lo, cy + lo, count: count)
                     if cg > 0, let gt = gt.baseAddress, let cgw = cgw.baseAddress {
