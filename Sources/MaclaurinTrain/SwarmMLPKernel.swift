@@ -16,6 +16,10 @@ final class SwarmMLPKernel<T: KernelFloat> {
     let rows: SupervisedRows<T>
     /// Points `[n, R]`, targets and weights (gradient ones `[n, Rg]`), feature-major.
     let pointsT: [T], valueWeights: [T], valueTargets: [T], gradientWeightsT: [T], gradientTargetsT: [T]
+    /// Per block of `block` samples: whether any sample in it has a value target.
+    let valueBlocks: [Bool]
+    /// Samples per block of the one-hidden-layer path (the granularity of pruning).
+    static var block: Int { 64 }
 
     init(shape: MLPShape, rows: SupervisedRows<T>) {
         precondition(shape.widths.last == 1 && shape.widths[0] == rows.inputCount, "swarm kernel: shape \(shape.widths) vs \(rows.inputCount) inputs")
@@ -27,6 +31,9 @@ final class SwarmMLPKernel<T: KernelFloat> {
         valueTargets = rows.valueTargets
         gradientWeightsT = (0..<n).flatMap { i in (0..<rg).map { rows.gradientWeights[$0 * n + i] } }
         gradientTargetsT = (0..<n).flatMap { i in (0..<rg).map { rows.gradientTargets[$0 * n + i] } }
+        valueBlocks = stride(from: 0, to: r, by: Self.block).map { lo in
+            rows.valueWeights[lo..<Swift.min(lo + Self.block, r)].contains { $0 != 0 }
+        }
     }
 
     /// Costs of `particles` rows of `positions` (`[P, D]` row-major) into `costs`. With
@@ -121,6 +128,13 @@ final class SwarmMLPKernel<T: KernelFloat> {
 }
 
 extension SwarmMLPKernel {
+    /// dy/dx_0 += w0 d and dy/dx_1 += w1 d with d = v f'(a), for two inputs.
+    @inline(__always)
+    static func twoInputGradient<A: ActivationRule>(_: A.Type, _ h: UnsafePointer<T>, _ v: T, _ w0: T, _ w1: T,
+                                                    _ g0: UnsafeMutablePointer<T>, _ g1: UnsafeMutablePointer<T>, _ count: Int) {
+        for k in 0..<count { let d = v * A.derivative(h[k]); g0[k] += w0 * d; g1[k] += w1 * d }
+    }
+
     /// One hidden layer and a linear output, in blocks of 64 samples: per block
     /// a_j = b_j + sum_i W[i, j] x_i for every hidden unit j, h = f(a) (one call), then
     /// y = c + sum_j v_j h_j and, on the rows with partials, dy/dx_i = sum_j W[i, j] v_j f'(a_j).
@@ -128,7 +142,7 @@ extension SwarmMLPKernel {
     /// improve on it and the partial sum (a lower bound of the loss) is returned.
     func costOneHiddenLayer(_ weights: UnsafePointer<T>, _ scratch: Scratch, bound: Double) -> Double {
         let (r, rg, n) = (rows.rowCount, rows.gradientRowCount, rows.inputCount)
-        let m = shape.widths[1], block = 64
+        let m = shape.widths[1], block = Self.block
         let w1 = weights, b1 = weights + n &* m, v = b1 + m, c = v + m
         let a = scratch.h[0], y = scratch.h[1], d = scratch.d, g = scratch.g
         let act = shape.activations[0]
@@ -142,20 +156,37 @@ extension SwarmMLPKernel {
                     let count = Swift.min(block, r - lo), cg = Swift.max(0, Swift.min(rg - lo, count))
                     for j in 0..<m {
                         let row = a + j &* count
-                        row.update(repeating: b1[j], count: count)
-                        for i in 0..<n { axpy(w1[i &* m &+ j], x + (i &* r &+ lo), row, count: count) }
+                        if n == 2 {
+                            // The common two-input case in one pass.
+                            let (x0, x1, w0, w1j, bj) = (x + lo, x + (r &+ lo), w1[j], w1[m &+ j], b1[j])
+                            for k in 0..<count { row[k] = bj + w0 * x0[k] + w1j * x1[k] }
+                        } else {
+                            row.update(repeating: b1[j], count: count)
+                            for i in 0..<n { axpy(w1[i &* m &+ j], x + (i &* r &+ lo), row, count: count) }
+                        }
                     }
                     act.value(a, count: m &* count)
-                    y.update(repeating: c[0], count: count)
+                    // Blocks without value targets (derivative-only samples) skip y.
+                    let needsValue = valueBlocks[lo / block]
+                    if needsValue { y.update(repeating: c[0], count: count) }
                     g.update(repeating: 0, count: n &* cg)
                     for j in 0..<m {
                         let h = a + j &* count, vj = v[j]
-                        axpy(vj, h, y, count: count)
+                        if needsValue { axpy(vj, h, y, count: count) }
                         guard cg > 0 else { continue }
-                        act.multiplyByDerivative(nil, scale: vj, h, into: d, range: 0..<cg)
-                        for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
+                        if n == 2 {
+                            let (g0, g1, w0, w1j) = (g, g + cg, w1[j], w1[m &+ j])
+                            switch act {
+                            case .linear: Self.twoInputGradient(LinearRule.self, h, vj, w0, w1j, g0, g1, cg)
+                            case .tanh: Self.twoInputGradient(TanhRule.self, h, vj, w0, w1j, g0, g1, cg)
+                            case .sigmoid: Self.twoInputGradient(SigmoidRule.self, h, vj, w0, w1j, g0, g1, cg)
+                            }
+                        } else {
+                            act.multiplyByDerivative(nil, scale: vj, h, into: d, range: 0..<cg)
+                            for i in 0..<n { axpy(w1[i &* m &+ j], d, g + i &* cg, count: cg) }
+                        }
                     }
-                    loss += weightedSquaredError(y, yt + lo, cy + lo, count: count)
+                    if needsValue { loss += weightedSquaredError(y, yt + lo, cy + lo, count: count) }
                     if cg > 0, let gt = gt.baseAddress, let cgw = cgw.baseAddress {
                         for i in 0..<n {
                             loss += weightedSquaredError(g + i &* cg, gt + (i &* rg &+ lo), cgw + (i &* rg &+ lo), count: cg)

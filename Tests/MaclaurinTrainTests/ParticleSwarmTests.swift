@@ -135,6 +135,20 @@ final class ParticleSwarmTests: XCTestCase {
             XCTAssertTrue(fastF.hasFastPath)
             for (x, y) in zip(fastF.costs(Tensor(positions)), b) { XCTAssertLessThan(Fixtures.relativeError(x, y), 2e-5, "Float model \(mi)") }
         }
+        // One and three inputs (the two-input loops are specialised).
+        for inputs in [1, 3] {
+            let data: DerivativeDataset<Double> = Fixtures.dataset(
+                inputs: inputs, kinds: [.value(output: 0), .firstPartial(output: 0, input: inputs - 1)], count: 70)
+            for model in [Fixtures.mlp([inputs, 5, 1]), Fixtures.mlp([inputs, 4, 3, 1])] as [Sequential<Double>] {
+                let fast = DerivativeSwarmObjective(model: model, dataset: data)
+                let general = DerivativeSwarmObjective(model: model, dataset: data, evaluation: .perParticle)
+                XCTAssertTrue(fast.hasFastPath)
+                let positions = Tensor<Double>(randomUniform: [5, fast.dimension], low: -1.5, high: 1.5, generator: &rng)
+                for (x, y) in zip(fast.costs(positions), general.costs(positions)) {
+                    XCTAssertLessThan(Fixtures.relativeError(x, y), 1e-12, "\(inputs) inputs")
+                }
+            }
+        }
     }
 
     /// Second partials and several outputs: no fused kernel, but still one batched computation,
