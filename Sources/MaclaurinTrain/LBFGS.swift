@@ -92,8 +92,12 @@ public struct LBFGS<Scalar: TensorScalar>: Optimizer {
         }
         let t = LineSearchRoutines.search(lineSearch, phi: phi, f0: f0, slope: slope, initial: t0, budget: maximumEvaluations)
         evaluations += evaluated.count
-        if let firstError { throw firstError }
-        guard t > 0, let accepted = evaluated[t] else { pairs = []; last = (x0, f0, g0); return f0 }
+        // A trial point where the objective failed (e.g. a non-finite loss) counts as +infinity;
+        // the error is reported only when no step was accepted.
+        guard t > 0, let accepted = evaluated[t] else {
+            if let firstError { throw firstError }
+            pairs = []; last = (x0, f0, g0); return f0
+        }
         let x1 = zip(x0, d).map { $0 + t * $1 }
         parameters = ParameterVector.unflatten(Tensor(x1.map { Scalar($0) }), shapes: shapes)
         let s = d.map { $0 * t }, y = zip(accepted.g, g0).map { $0 - $1 }

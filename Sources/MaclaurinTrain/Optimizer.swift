@@ -15,7 +15,8 @@ public protocol Optimizer<Scalar> {
     /// trial for L-BFGS) and updates `parameters` in place.
     /// - Returns: for SGD and Adam the loss at the parameters before the update (as a training
     ///   loop reports it); for L-BFGS the loss at the accepted point.
-    /// - Throws: whatever `objective` throws (the parameters are then left unchanged).
+    /// - Throws: whatever `objective` throws (the parameters are then left unchanged); L-BFGS
+    ///   rethrows a line-search trial's error only when no step was accepted.
     mutating func step(_ parameters: inout [Tensor<Scalar>], objective: LossFunction<Scalar>) throws -> Double
 }
 

@@ -115,4 +115,17 @@ final class DerivativeCSVTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix(url.path + ": cannot read the file"), "\(error)")
         }
     }
+
+    func testDatasetFromSamplesGroupsByKind() {
+        let d = DerivativeDataset<Double>(inputCount: 2, samples: [
+            (.firstPartial(output: 0, input: 1), [1, 2], 3), (.value(output: 0), [4, 5], 6),
+            (.firstPartial(output: 0, input: 1), [7, 8], 9), (.secondPartial(output: 0, inputs: 1, 0), [0, 1], 2),
+        ])
+        XCTAssertEqual(d.kinds, [.value(output: 0), .firstPartial(output: 0, input: 1), .secondPartial(output: 0, first: 0, second: 1)])
+        XCTAssertEqual(d[.firstPartial(output: 0, input: 1)]?.points.scalars, [1, 2, 7, 8])
+        XCTAssertEqual(d[.firstPartial(output: 0, input: 1)]?.targets.scalars, [3, 9])
+        XCTAssertEqual(d.sampleCount, 4)
+        XCTAssertEqual(d.outputCount, 1)
+        XCTAssertNil(d[.value(output: 1)])
+    }
 }

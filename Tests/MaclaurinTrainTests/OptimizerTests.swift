@@ -121,5 +121,15 @@ final class OptimizerTests: XCTestCase {
         var fresh = LBFGS<Double>()
         XCTAssertThrowsError(try fresh.step(&p) { _ in throw Boom() })
         XCTAssertTrue(p[0].isIdentical(to: before))
+        // A failing trial point far along the direction only shortens the step.
+        var guarded = LBFGS<Double>(learningRate: 100)
+        var q = [Tensor<Double>(zeros: [n])]
+        var failures = 0
+        let f = try guarded.step(&q) { p in
+            if p[0].scalars.contains(where: { abs($0) > 5 }) { failures += 1; throw Boom() }
+            return quadratic(p)
+        }
+        XCTAssertGreaterThan(failures, 0)
+        XCTAssertLessThan(f, quadratic([Tensor(zeros: [n])]).loss)
     }
 }
