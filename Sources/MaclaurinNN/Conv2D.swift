@@ -28,7 +28,8 @@ public enum Padding: String, CaseIterable, Sendable {
 ///
 /// Computed as `im2col` (a primitive) followed by one matrix product with the kernel viewed as
 /// `[KH*KW*C, F]`, so it runs on plain tensors, on the tape and on Taylor jets alike (on a jet all
-/// coefficients go through the same GEMM).
+/// coefficients go through the same GEMM). On plain tensors (inference) the same product runs
+/// over chunks of images with bias and activation fused around it (see `FusedLinear`).
 public struct Conv2D<Scalar: TensorScalar>: Layer {
     public var name: String
     /// `[kernelHeight, kernelWidth, inputChannels, filters]`.
@@ -124,11 +125,11 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
         let (kh, kw) = kernelSize
         let outputShape = g.outputShape(channels: filters)
         if V.self == Tensor<Scalar>.self {
-            // Inference on plain tensors: bias and activation fused around the GEMM.
-            let image = x.plain
-            let columns = kh == 1 && kw == 1 && strides == (1, 1) ? image.reshaped(to: [-1, inputChannels]) : image.im2col(g)
-            let y = FusedLinear.forward(columns, p[0].plain.reshaped(to: [kh * kw * inputChannels, filters]),
-                                        bias: p.count == 2 ? p[1].plain : nil, activation: activation)
+            // Inference on plain tensors: chunked im2col, bias and activation fused around the GEMM.
+            let kernel = p[0].plain.reshaped(to: [kh * kw * inputChannels, filters]), bias = p.count == 2 ? p[1].plain : nil
+            let y = kh == 1 && kw == 1 && strides == (1, 1)
+                ? FusedLinear.forward(x.plain.reshaped(to: [-1, inputChannels]), kernel, bias: bias, activation: activation)
+                : FusedLinear.convolve(x.plain, kernel: kernel, bias: bias, geometry: g, activation: activation)
             return V(constant: y.reshaped(to: outputShape))
         }
         // A 1x1 window with unit stride needs no im2col: the image already is the column matrix.

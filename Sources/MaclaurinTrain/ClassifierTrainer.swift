@@ -102,7 +102,7 @@ public struct ClassifierTrainer<Scalar: TensorScalar, O: Optimizer> where O.Scal
                 if let bad = r.gradients.firstIndex(where: { !$0.isFinite }) {
                     let name = model.parameterNames[bad]
                     throw TrainingError(step: number, layer: Self.layerName(of: name),
-                                        message: "the gradient of '\(name)' is not finite (loss \(r.loss))")
+                                        message: "the gradient of '\(name)' is not finite (the loss is \(Self.text(r.loss)))")
                 }
                 return (r.loss, r.gradients)
             }
@@ -141,20 +141,23 @@ public struct ClassifierTrainer<Scalar: TensorScalar, O: Optimizer> where O.Scal
         var current = model
         current.parameters = parameters
         guard let report = current.firstNonFinite(input: images, step: step, context: context) else {
-            return TrainingError(step: step, message: "the cross-entropy loss is \(loss)")
+            return TrainingError(step: step, message: "the cross-entropy loss is \(Self.text(loss))")
         }
         switch report.source {
         case .input:
             return TrainingError(step: step, message: "the input batch holds a NaN or infinity")
         case .parameter(let p):
             return TrainingError(step: step, layer: report.layerName,
-                                 message: "parameter '\(p)' of layer '\(report.layerName)' (\(report.layerKind)) holds a NaN or infinity")
+                                 message: "parameter '\(p)' (\(report.layerKind)) holds a NaN or infinity")
         case .output:
             return TrainingError(step: step, layer: report.layerName,
-                                 message: "layer '\(report.layerName)' (\(report.layerKind)) produced a NaN or infinity "
-                                 + "from finite inputs and parameters (the loss is \(loss))")
+                                 message: "this \(report.layerKind) layer produced a NaN or infinity from finite inputs "
+                                 + "and parameters (the loss is \(Self.text(loss)))")
         }
     }
+
+    /// A loss for messages: "NaN" for every NaN (no "-nan"), else the number.
+    static func text(_ loss: Double) -> String { loss.isNaN ? "NaN" : "\(loss)" }
 
     /// "conv2d_1/kernel" -> "conv2d_1" (the layer of a parameter name).
     static func layerName(of parameterName: String) -> String? {

@@ -8,8 +8,8 @@ struct Evaluate: ParsableCommand {
         abstract: "Print the accuracy and loss of a classifier on a test split, as JSON.",
         discussion: """
             Prints one JSON line: "accuracy" (fraction of test images classified correctly), "loss" \
-            (mean softmax cross-entropy), "count" (test images). The model runs in inference mode \
-            (dropout off), in Float.
+            (mean softmax cross-entropy; null when it is not finite), "count" (test images). The \
+            model runs in inference mode (dropout off), in Float.
             """
     )
 
@@ -37,7 +37,7 @@ struct Evaluate: ParsableCommand {
         let test = try data.testSplit(limit: limit)
         try checkModel(net, named: modelFile, fits: test, dataName: data.name)
         let metrics = try evaluateClassifier(net, on: test, dataName: data.name, batchSize: batch)
-        print(try JSONOutput.string(["accuracy": metrics.accuracy, "loss": metrics.loss, "count": metrics.count,
+        print(try JSONOutput.string(["accuracy": metrics.accuracy, "loss": jsonNumber(metrics.loss), "count": metrics.count,
                                      "dataset": dataset, "model": modelFile]))
     }
 }

@@ -82,3 +82,6 @@ func checkModel(_ model: Sequential<Float>, named modelName: String, fits data: 
         throw CLIError("\(modelName): \(error)")
     }
 }
+
+/// A metric for JSON output: the number, or null when it is NaN or infinite (JSON has no such numbers).
+func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }

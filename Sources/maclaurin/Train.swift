@@ -118,12 +118,12 @@ struct Train: ParsableCommand {
         }
         let final = last?.test ?? trainer.evaluate(on: test)
         var result: [String: Any] = [
-            "accuracy": final.accuracy, "loss": final.loss, "test_images": final.count,
+            "accuracy": final.accuracy, "loss": jsonNumber(final.loss), "test_images": final.count,
             "train_images": train.count, "epochs": last?.epoch ?? 0, "steps": trainer.step,
             "seconds": (seconds * 1000).rounded() / 1000, "dataset": dataset, "model": model,
             "parameters": net.parameterCount,
         ]
-        if let train = last?.train { result["train_loss"] = train.loss; result["train_accuracy"] = train.accuracy }
+        if let train = last?.train { result["train_loss"] = jsonNumber(train.loss); result["train_accuracy"] = train.accuracy }
         if let out { result["out"] = out }
         print(try JSONOutput.string(result))
     }
@@ -151,9 +151,9 @@ struct Train: ParsableCommand {
 
     func printEpoch(_ r: ClassifierEpochReport) {
         if json {
-            var line: [String: Any] = ["epoch": r.epoch, "train_loss": r.train.loss, "train_accuracy": r.train.accuracy,
+            var line: [String: Any] = ["epoch": r.epoch, "train_loss": jsonNumber(r.train.loss), "train_accuracy": r.train.accuracy,
                                        "seconds": (r.seconds * 1000).rounded() / 1000]
-            if let t = r.test { line["test_loss"] = t.loss; line["test_accuracy"] = t.accuracy }
+            if let t = r.test { line["test_loss"] = jsonNumber(t.loss); line["test_accuracy"] = t.accuracy }
             if let text = try? JSONOutput.string(line) { print(text) }
             fflush(stdout)
             return

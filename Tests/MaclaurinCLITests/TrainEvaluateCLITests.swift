@@ -187,6 +187,20 @@ final class TrainEvaluateCLITests: XCTestCase {
         assertOneLineError(noFolder, mentions: ["nowhere", "does not exist"])
     }
 
+    /// A diverging run stops with the step and layer, and --out still receives the last good parameters.
+    func testDivergenceStopsAndKeepsLastGoodModel() throws {
+        let out = try path("diverged.safetensors")
+        let run = try CLI.run(["train", "--learning-rate", "1e30", "--epochs", "1", "--quiet", "--out", out])
+        XCTAssertNotEqual(run.status, 0)
+        assertOneLineError(run, mentions: ["training stopped", "step ", "layer '", "last good step", out])
+        // The saved parameters are finite (they load), though so large that the loss overflows: printed as null.
+        let evaluated = try CLI.run(["evaluate", out])
+        XCTAssertEqual(evaluated.status, 0, evaluated.error)
+        let result = try XCTUnwrap(evaluated.json, evaluated.output)
+        XCTAssertNotNil(result["accuracy"] as? Double)
+        XCTAssertTrue(result["loss"] is Double || result["loss"] is NSNull, "\(result)")
+    }
+
     private func assertOneLineError(_ result: CLI.Result, mentions: [String], line: UInt = #line) {
         let text = result.error.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertTrue(text.hasPrefix("Error: "), "stderr: \(result.error)", line: line)

@@ -31,6 +31,21 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// Images large enough that the fused path works in several chunks (about 2.4 MB of columns each).
+    func testConv2DFusedChunksMatchComposed() {
+        var g = SeededGenerator(seed: 6)
+        var conv = Conv2D<Double>(inputChannels: 8, filters: 5, kernelSize: (3, 3), padding: .same, activation: .relu,
+                                  generator: &g)
+        conv.bias = Tensor(randomUniform: [5], low: -0.5, high: 0.5, generator: &g)
+        let x = Tensor<Double>(randomUniform: [5, 64, 64, 8], low: -1, high: 1, generator: &g)
+        let (fused, composed) = bothPaths(conv, x)
+        XCTAssertEqual(fused.shape, [5, 64, 64, 5])
+        XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-12)
+        // Every image is computed (the last chunk included): image 4 alone gives the same result.
+        let last = conv.forward(x.slice(axis: 0, 4..<5), parameters: conv.parameters, context: .inference)
+        XCTAssertEqual(fused.slice(axis: 0, 4..<5).scalars, last.scalars)
+    }
+
     func testDenseFusedMatchesComposedOnAnyLeadingAxes() {
         var g = SeededGenerator(seed: 5)
         for activation in [Activation.relu, .linear, .softmax, .tanh] {
