@@ -80,6 +80,7 @@ typedef struct {
     T *y;
 } SFX(unary_ctx);
 
+/// Parallel task: elements [b, e) of a unary call.
 static void SFX(unary_task)(void *p, long b, long e)
 {
     SFX(unary_ctx) *c = p;
@@ -221,6 +222,7 @@ typedef struct {
     int p;
 } SFX(lin_ctx);
 
+/// Parallel task: elements [s, e) of axpby.
 static void SFX(axpby_task)(void *p, long s, long e)
 {
     SFX(lin_ctx) *c = p;
@@ -239,6 +241,7 @@ void PUB(axpby)(long n, T a, const T *x, T b, T *y)
     mclck_run(n, 1L << 16, SFX(axpby_task), &c);
 }
 
+/// Parallel task: elements [s, e) of scale_shift.
 static void SFX(scale_shift_task)(void *p, long s, long e)
 {
     SFX(lin_ctx) *c = p;

@@ -143,6 +143,7 @@ typedef struct {
     T *y;
 } SFX(gather_ctx);
 
+/// Parallel task: elements [b, e) of gather.
 static void SFX(gather_task)(void *ctx, long b, long e)
 {
     SFX(gather_ctx) *c = ctx;

@@ -153,6 +153,7 @@ static T SFX(max_contig)(const T *x, long n, int64_t *at)
     return m;
 }
 
+/// inner == 1: y[o] = max of row o (and its first index), for rows [b, e).
 static void SFX(max_rows_task)(void *p, long b, long e)
 {
     SFX(red_ctx) *c = p;
