@@ -216,9 +216,10 @@ MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, flo
                            scale, C, d1, d2, act};                                                 \
         MLP_PICK(gemm, t)(&g);                                                                     \
     }                                                                                              \
-    void mcl_##PFX##_mlp_jet(int act, long n, int K, const T *x, T *y) {                            \
+    void mcl_##PFX##_mlp_jet(int act, long n, int K, int kin, const T *x, T *y) {                   \
         if (n <= 0 || K < 0 || K > MCL_MLP_JET_MAX_ORDER || act == MCL_MLP_GELU) return;           \
-        MLP_PICK(jet, t)(act, n, K, x, y);                                                         \
+        const int kin1_ = kin < 1 ? 1 : kin; /* then at most K: kin = 0 when K = 0 */             \
+        MLP_PICK(jet, t)(act, n, K, kin1_ > K ? K : kin1_, x, y);                                  \
     }
 
 DEFINE_MLP(s, f, float)

@@ -34,15 +34,16 @@ typedef T SFX(jvec) __attribute__((vector_size(32)));
         if (!((k)&1)) FORG Q[g] += Y[(k) / 2][g] * Y[(k) / 2][g];                                  \
     } while (0)
 
-/// S[g] = sum_{j=1..k} Xs[j][g] Z[k-j][g], as two interleaved partial sums (odd and even j:
-/// half the latency of one chain).
+/// S[g] = sum_{j=1..min(k, KIN)} Xs[j][g] Z[k-j][g] (input coefficients above KIN are zero), as
+/// two interleaved partial sums (odd and even j: half the latency of one chain).
 #define CONV(S, Z, k)                                                                              \
     do {                                                                                           \
+        const int top_ = (k) < KIN ? (k) : KIN;                                                    \
         V e_[JG];                                                                                  \
         FORG S[g] = Xs[1][g] * Z[(k)-1][g], e_[g] = (V){0};                                        \
-        for (int j = 2; j <= (k); j += 2) {                                                        \
+        for (int j = 2; j <= top_; j += 2) {                                                       \
             FORG e_[g] += Xs[j][g] * Z[(k)-j][g];                                                  \
-            if (j < (k)) FORG S[g] += Xs[j + 1][g] * Z[(k)-j - 1][g];                              \
+            if (j < top_) FORG S[g] += Xs[j + 1][g] * Z[(k)-j - 1][g];                             \
         }                                                                                          \
         FORG S[g] += e_[g];                                                                        \
     } while (0)
@@ -60,9 +61,10 @@ typedef T SFX(jvec) __attribute__((vector_size(32)));
     } while (0)
 
 /// Coefficients 1..K of f for the m elements at x + i, y + i (blocks n apart) whose primal y_0 and
-/// auxiliary values p1, p2 are given (local arrays indexed from i0). K is a constant in the
-/// per-order instantiations.
-TGT static inline __attribute__((always_inline)) void SFX(jet_span)(int act, const int K, long n, long i0, long m,
+/// auxiliary values p1, p2 are given (local arrays indexed from i0); input coefficients above
+/// KIN are zero and not read. K and KIN are constants in the per-order instantiations.
+TGT static inline __attribute__((always_inline)) void SFX(jet_span)(int act, const int K, const int KIN, long n,
+                                                                    long i0, long m,
                                                                     const T *x, T *y, const T *y0, const T *p1,
                                                                     const T *p2, const T *inv)
 {
@@ -72,7 +74,7 @@ TGT static inline __attribute__((always_inline)) void SFX(jet_span)(int act, con
         GLOADG(Y[0], y0 + (i - i0));
         GLOADG(A[0], p1 + (i - i0));
         GLOADG(B[0], act == MCL_MLP_SOFTPLUS ? p2 + (i - i0) : p1 + (i - i0));
-        for (int k = 1; k <= K; k++) {
+        for (int k = 1; k <= KIN; k++) {
             GLOADG(Xs[k], x + k * n + i);
             FORG Xs[k][g] *= (T)k;
         }
@@ -130,11 +132,13 @@ TGT static inline __attribute__((always_inline)) void SFX(jet_span)(int act, con
     }
 }
 
-/// mcl_*_mlp_jet: x and y hold K + 1 blocks of n (block 0 the primal); K <= KM.
-TGT static void SFX(jet)(int act, long n, int K, const T *x, T *y)
+/// mcl_*_mlp_jet: x and y hold K + 1 blocks of n (block 0 the primal); K <= KM; input
+/// coefficients above kin (1 <= kin <= K) are zero and not read.
+TGT static void SFX(jet)(int act, long n, int K, int kin, const T *x, T *y)
 {
     if (act == MCL_MLP_LINEAR) {
-        memcpy(y, x, (size_t)(K + 1) * (size_t)n * sizeof(T));
+        memcpy(y, x, (size_t)(kin + 1) * (size_t)n * sizeof(T));
+        if (K > kin) memset(y + (kin + 1) * n, 0, (size_t)(K - kin) * (size_t)n * sizeof(T));
         return;
     }
     _Alignas(64) T p1[SFX(CH)], p2[SFX(CH)], y0[SFX(CH)];
@@ -148,21 +152,32 @@ TGT static void SFX(jet)(int act, long n, int K, const T *x, T *y)
         SFX(act_chunk)(act, m, x + c0, y0, p1, act == MCL_MLP_SOFTPLUS ? p2 : NULL);
         memcpy(y + c0, y0, (size_t)m * sizeof(T));
         if (act == MCL_MLP_RELU) {  // piecewise linear: y_k = x_k step(x_0)
-            for (int k = 1; k <= K; k++) SFX(scale)(1, m, x + k * n + c0, p1, y + k * n + c0);
+            for (int k = 1; k <= K; k++) {
+                if (k <= kin) SFX(scale)(1, m, x + k * n + c0, p1, y + k * n + c0);
+                else memset(y + k * n + c0, 0, (size_t)m * sizeof(T));
+            }
             continue;
         }
-        switch (K) {  // straight-line recurrences for the common orders
+        // Straight-line recurrences for the common orders, with an affine input (kin = 1, the
+        // first layer) or a full series.
+#define SPAN(KK)                                                                                   \
+    do {                                                                                           \
+        if (kin == 1) SFX(jet_span)(act, KK, 1, n, c0, m, x, y, y0, p1, p2, inv);                  \
+        else SFX(jet_span)(act, KK, KK, n, c0, m, x, y, y0, p1, p2, inv);                          \
+    } while (0)
+        switch (K) {
         case 0: break;
-        case 1: SFX(jet_span)(act, 1, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 2: SFX(jet_span)(act, 2, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 3: SFX(jet_span)(act, 3, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 4: SFX(jet_span)(act, 4, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 5: SFX(jet_span)(act, 5, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 6: SFX(jet_span)(act, 6, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 7: SFX(jet_span)(act, 7, n, c0, m, x, y, y0, p1, p2, inv); break;
-        case 8: SFX(jet_span)(act, 8, n, c0, m, x, y, y0, p1, p2, inv); break;
-        default: SFX(jet_span)(act, K, n, c0, m, x, y, y0, p1, p2, inv); break;
+        case 1: SPAN(1); break;
+        case 2: SPAN(2); break;
+        case 3: SPAN(3); break;
+        case 4: SPAN(4); break;
+        case 5: SPAN(5); break;
+        case 6: SPAN(6); break;
+        case 7: SPAN(7); break;
+        case 8: SPAN(8); break;
+        default: SFX(jet_span)(act, K, kin, n, c0, m, x, y, y0, p1, p2, inv); break;
         }
+#undef SPAN
     }
 }
 

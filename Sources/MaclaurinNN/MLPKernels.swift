@@ -84,10 +84,11 @@ enum MLPKernels<Scalar: TensorScalar> {
     }
 
     /// Taylor coefficients 0...order of act(x) along one direction: x and y hold order + 1 blocks
-    /// of n (`mcl_*_mlp_jet`; order <= MCL_MLP_JET_MAX_ORDER, not gelu).
-    static func taylor(_ act: mcl_mlp_activation, n: Int, order: Int, _ x: P, into y: MP) {
-        let code = Int32(act.rawValue)
-        if isFloat { mcl_s_mlp_jet(code, n, Int32(order), f(x), f(y)) } else { mcl_d_mlp_jet(code, n, Int32(order), d(x), d(y)) }
+    /// of n, input coefficients above `nonzero` taken as zero (`mcl_*_mlp_jet`; order <=
+    /// MCL_MLP_JET_MAX_ORDER, not gelu).
+    static func taylor(_ act: mcl_mlp_activation, n: Int, order: Int, nonzero: Int, _ x: P, into y: MP) {
+        let (code, k, kin) = (Int32(act.rawValue), Int32(order), Int32(nonzero))
+        if isFloat { mcl_s_mlp_jet(code, n, k, kin, f(x), f(y)) } else { mcl_d_mlp_jet(code, n, k, kin, d(x), d(y)) }
     }
 
     /// The order-k jet of f(x) for one direction over n elements (primal x0, coefficients xs).

@@ -58,12 +58,14 @@ extension MLPPlan {
         let u0 = layers[0].outputs
         K.product(rows, u0, n, x, lda: n, packed: packed(0), a, ldc: u0, bias: bias(0))
         K.product(rows, u0, n, v, lda: n, packed: packed(0), a + rows * u0, ldc: u0)
-        if order > 1 { K.zero(a + 2 * rows * u0, (order - 1) * rows * u0) }
+        let fused = order <= Int(MCL_MLP_JET_MAX_ORDER)
+        // The fused jet kernel skips the zero coefficients of the first layer; the others read them.
+        if order > 1 && !(fused && layers[0].isNonlinear) { K.zero(a + 2 * rows * u0, (order - 1) * rows * u0) }
         for l in layers.indices {
             let layer = layers[l], count = rows * layer.outputs
-            if order <= Int(MCL_MLP_JET_MAX_ORDER) {
+            if fused {
                 if layer.isNonlinear {
-                    K.taylor(layer.code, n: count, order: order, a, into: b)
+                    K.taylor(layer.code, n: count, order: order, nonzero: l == 0 ? 1 : order, a, into: b)
                     swap(&a, &b)
                 }
             } else if layer.activation == .relu {

@@ -42,12 +42,7 @@ struct MLPPlan<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     init?(_ model: Sequential<Scalar>) {
-        guard K.isSupported, model.inputShape.count == 1, !model.layers.isEmpty else { return nil }
-        var dense: [Dense<Scalar>] = []
-        for layer in model.layers {
-            guard let d = layer as? Dense<Scalar>, let _ = Self.code(d.activation) else { return nil }
-            dense.append(d)
-        }
+        guard let dense = Self.denseLayers(of: model) else { return nil }
         let packing = dense.reduce(0) { $0 + K.packedSize($1.inputSize, $1.units) + K.packedSize($1.units, $1.inputSize) }
         let total = dense.reduce(0) { $0 + $1.kernel.count + $1.bias.count } + (dense.last?.kernel.count ?? 0) + packing
         let buffer = WeightBuffer<Scalar>(count: total)
@@ -80,6 +75,18 @@ struct MLPPlan<Scalar: TensorScalar> {
         inputs = built[0].inputs
         outputs = last.units
         widest = built.map(\.outputs).max() ?? 1
+    }
+
+    /// The layers of `model` when the fused path applies: Float or Double, vector inputs, only
+    /// `Dense` layers with elementwise activations (not softmax); nil otherwise.
+    static func denseLayers(of model: Sequential<Scalar>) -> [Dense<Scalar>]? {
+        guard K.isSupported, model.inputShape.count == 1, !model.layers.isEmpty else { return nil }
+        var dense: [Dense<Scalar>] = []
+        for layer in model.layers {
+            guard let d = layer as? Dense<Scalar>, code(d.activation) != nil else { return nil }
+            dense.append(d)
+        }
+        return dense
     }
 
     /// The kernel code of an elementwise activation (nil for softmax).

@@ -7,7 +7,7 @@
 extension Sequential {
     /// True when `valueAndJacobian`, `hessian` and `laplacian` take the fused MLP path
     /// (`directionalDerivatives` also needs every activation to have a Taylor rule: not gelu).
-    public var hasFusedDerivatives: Bool { MLPPlan(self) != nil }
+    public var hasFusedDerivatives: Bool { MLPPlan.denseLayers(of: self) != nil }
 
     /// The value `[B, m]` and the Jacobian `[B, m, n]` (J[b, i, j] = d y_i / d x_j) at each point.
     /// - Parameter mode: forward (tangents in the n input directions) or reverse (adjoints of the

@@ -19,7 +19,7 @@ protocol MLPKernelScalar: KScalar {
                         _ period: Int)
     static func mlpActivate(_ act: Int32, _ rows: Int, _ cols: Int, _ z: UnsafePointer<Self>, _ bias: UnsafePointer<Self>?,
                             _ h: UnsafeMutablePointer<Self>, _ d1: UnsafeMutablePointer<Self>?, _ d2: UnsafeMutablePointer<Self>?)
-    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ kin: Int32, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
     static func mlpSandwich(_ n: Int, _ rows: Int, _ cols: Int, _ j: UnsafePointer<Self>, _ jsd: Int, _ jsr: Int,
                             _ c: UnsafePointer<Self>, _ csr: Int, _ h: UnsafeMutablePointer<Self>, _ ldh: Int)
     static func mlpCollapsed(_ dirs: Int, _ n: Int, _ t: UnsafeMutablePointer<Self>, _ s: UnsafeMutablePointer<Self>,
@@ -43,8 +43,8 @@ extension Float: MLPKernelScalar {
                             _ h: UnsafeMutablePointer<Float>, _ d1: UnsafeMutablePointer<Float>?, _ d2: UnsafeMutablePointer<Float>?) {
         mcl_s_mlp_activate(act, rows, cols, z, bias, h, d1, d2)
     }
-    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        mcl_s_mlp_jet(act, n, k, x, y)
+    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ kin: Int32, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        mcl_s_mlp_jet(act, n, k, kin, x, y)
     }
     static func mlpSandwich(_ n: Int, _ rows: Int, _ cols: Int, _ j: UnsafePointer<Float>, _ jsd: Int, _ jsr: Int,
                             _ c: UnsafePointer<Float>, _ csr: Int, _ h: UnsafeMutablePointer<Float>, _ ldh: Int) {
@@ -75,8 +75,8 @@ extension Double: MLPKernelScalar {
                             _ h: UnsafeMutablePointer<Double>, _ d1: UnsafeMutablePointer<Double>?, _ d2: UnsafeMutablePointer<Double>?) {
         mcl_d_mlp_activate(act, rows, cols, z, bias, h, d1, d2)
     }
-    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        mcl_d_mlp_jet(act, n, k, x, y)
+    static func mlpJet(_ act: Int32, _ n: Int, _ k: Int32, _ kin: Int32, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        mcl_d_mlp_jet(act, n, k, kin, x, y)
     }
     static func mlpSandwich(_ n: Int, _ rows: Int, _ cols: Int, _ j: UnsafePointer<Double>, _ jsd: Int, _ jsr: Int,
                             _ c: UnsafePointer<Double>, _ csr: Int, _ h: UnsafeMutablePointer<Double>, _ ldh: Int) {
@@ -224,32 +224,42 @@ final class MLPKernelTests: XCTestCase {
                                                          (MCL_MLP_EXP, MCL_JET_EXP)]
         for n in [1, 37, 300] {
             for order in [0, 1, 2, 5, 8, 9, Int(MCL_MLP_JET_MAX_ORDER)] {
-                let x: [T] = randomArray((order + 1) * n, -1.5, 1.5, &rng)
+              for affine in order > 1 ? [false, true] : [false] {
+                var x: [T] = randomArray((order + 1) * n, -1.5, 1.5, &rng)
+                let xin = x
+                if affine { for i in (2 * n)..<x.count { x[i] = 0 } }
                 for (act, op) in pairs {
                     var y = [T](repeating: .nan, count: (order + 1) * n)
-                    T.mlpJet(Int32(act.rawValue), n, Int32(order), x, &y)
-                    var y0 = [T](repeating: 0, count: n), ys = [T](repeating: 0, count: max(1, order * n))
-                    x.withUnsafeBufferPointer { xp in
-                        T.jetUnary(Int32(op.rawValue), xp.baseAddress!, xp.baseAddress! + n, n, 1, Int32(order), &y0, &ys)
+                    // With kin = 1 the kernel must not read the (here nonzero) higher inputs.
+                    T.mlpJet(Int32(act.rawValue), n, Int32(order), affine ? 1 : Int32(order), affine ? xin : x, &y)
+                    // Reference: the general jet kernel in Double (so rounding differences between
+                    // two Float recurrences at high orders are not counted as errors).
+                    let xd = x.map { Double($0.ref) }
+                    var y0 = [Double](repeating: 0, count: n), ys = [Double](repeating: 0, count: max(1, order * n))
+                    xd.withUnsafeBufferPointer { xp in
+                        Double.jetUnary(Int32(op.rawValue), xp.baseAddress!, xp.baseAddress! + n, n, 1, Int32(order), &y0, &ys)
                     }
                     let want = (y0 + ys.prefix(order * n)).map(\.ref)
-                    // Scale per coefficient block: its largest reference value.
+                    // Scale per coefficient block: its largest reference value, times k (coefficient
+                    // k sums k rounded products of earlier ones, so rounding grows with the order).
                     let scale = (0...order).flatMap { k -> [Ref] in
                         let block = want[(k * n)..<((k + 1) * n)]
-                        return Array(repeating: max(block.map { abs($0) }.max() ?? 1, 1e-30), count: n)
+                        return Array(repeating: Ref(max(1, k)) * max(block.map { abs($0) }.max() ?? 1, 1e-30), count: n)
                     }
                     assertClose(y, want, scale: scale, tol: tol, "mlp_jet \(act) order \(order) n \(n)")
                 }
                 var y = [T](repeating: .nan, count: (order + 1) * n)
-                T.mlpJet(Int32(MCL_MLP_RELU.rawValue), n, Int32(order), x, &y)
+                let kin = affine ? Int32(1) : Int32(order)
+                T.mlpJet(Int32(MCL_MLP_RELU.rawValue), n, Int32(order), kin, affine ? xin : x, &y)
                 for k in 0...order {
                     for i in 0..<n {
                         let want: T = k == 0 ? max(x[i], 0) : (x[i] > 0 ? x[k * n + i] : 0)
                         XCTAssertEqual(y[k * n + i], want, "relu jet k=\(k)")
                     }
                 }
-                T.mlpJet(Int32(MCL_MLP_LINEAR.rawValue), n, Int32(order), x, &y)
+                T.mlpJet(Int32(MCL_MLP_LINEAR.rawValue), n, Int32(order), kin, affine ? xin : x, &y)
                 XCTAssertEqual(y, x, "linear jet")
+              }
             }
         }
     }

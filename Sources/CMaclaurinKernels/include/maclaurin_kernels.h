@@ -225,10 +225,12 @@ void mcl_d_mlp_sandwich(long n, long rows, long cols, const double *j, long jsd,
 
 /// Taylor coefficients of an activation along one direction: x and y hold K + 1 blocks of n
 /// values, block k the normalised coefficient k (block 0 the primal); y = f(x) as a series, for
-/// every activation but gelu (not touched), 0 <= K <= MCL_MLP_JET_MAX_ORDER. y must not overlap x.
-/// Same recurrences as mcl_*_jet_unary with D = 1, run on several lane groups side by side.
-void mcl_s_mlp_jet(int act, long n, int K, const float *x, float *y);
-void mcl_d_mlp_jet(int act, long n, int K, const double *x, double *y);
+/// every activation but gelu (not touched), 0 <= K <= MCL_MLP_JET_MAX_ORDER. Input coefficients
+/// above kin (clamped to 1..K) are taken as zero and not read: kin = 1 for an affine input
+/// x_0 + t x_1 (a first layer), which shortens the recurrences. y must not overlap x. Same
+/// recurrences as mcl_*_jet_unary with D = 1, run on several lane groups side by side.
+void mcl_s_mlp_jet(int act, long n, int K, int kin, const float *x, float *y);
+void mcl_d_mlp_jet(int act, long n, int K, int kin, const double *x, double *y);
 
 #ifdef __cplusplus
 }
