@@ -53,8 +53,20 @@ enum FusedUpdate {
                                       correction1: Double, correction2: Double) {
         let c = AdamConstants(stepSize: lr / correction1, rootCorrection2: correction2.squareRoot(), beta1: beta1,
                               beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
-        withBuffers(&p, &m, &v, g, float: { p, m, v, g, n in adamKernel(p, m, v, g, n, c) },
-                    double: { p, m, v, g, n in adamKernel(p, m, v, g, n, c) })
+        withBuffers(&p, &m, &v, g, float: { p, m, v, g, n in
+            inChunks(n) { lo, hi in adamKernel(p + lo, m + lo, v + lo, g + lo, hi - lo, c) }
+        }, double: { p, m, v, g, n in
+            inChunks(n) { lo, hi in adamKernel(p + lo, m + lo, v + lo, g + lo, hi - lo, c) }
+        })
+    }
+
+    /// Calls `body(lo, hi)` on consecutive ranges covering 0..<n, in parallel on the kernels'
+    /// thread pool when n is large (a 7200 x 512 kernel). The updates are elementwise, so the
+    /// result does not depend on the split.
+    static func inChunks(_ n: Int, _ body: @escaping (Int, Int) -> Void) {
+        let chunk = 1 << 16
+        if n < 2 * chunk { body(0, n); return }
+        MaclaurinTensor.Parallel.forEach((n + chunk - 1) / chunk) { i in body(i * chunk, Swift.min(n, (i + 1) * chunk)) }
     }
 
     struct AdamConstants { var stepSize, rootCorrection2, beta1, beta2, epsilon, weightDecay: Double }
