@@ -204,17 +204,19 @@ enum SigmoidRule: ActivationRule {
     @inline(__always) static func second<T: KernelFloat>(_ h: T) -> T { (h - h * h) * (1 - 2 * h) }
 }
 
-/// Runs `body(begin, end)` over `[0, count)` in at most `threads` contiguous chunks on the
-/// kernels' thread pool (kernels called inside run serially there, as the pool requires). Each
-/// index is handled by exactly one chunk, so results that depend only on the index do not
+/// Runs `body(begin, end)` over `[0, count)` in contiguous chunks (about four per thread, so that
+/// uneven chunks and late-waking workers balance out) on the kernels' thread pool; kernels called
+/// inside run serially there, as the pool requires. `threads` <= 1 runs one chunk on the caller.
+/// Each index is handled by exactly one chunk, so results that depend only on the index do not
 /// depend on the thread count.
 func parallelChunks(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
     let t = Swift.max(1, Swift.min(threads, count))
     if t == 1 { if count > 0 { body(0, count) }; return }
+    let grain = Swift.max(1, (count + 4 * t - 1) / (4 * t))
     withoutActuallyEscaping(body) { escaping in
         let box = ChunkBody(escaping)
         withExtendedLifetime(box) {
-            mcl_parallel_for(count, (count + t - 1) / t, { context, begin, end in
+            mcl_parallel_for(count, grain, { context, begin, end in
                 guard let context else { return }
                 Unmanaged<ChunkBody>.fromOpaque(context).takeUnretainedValue().body(begin, end)
             }, Unmanaged.passUnretained(box).toOpaque())
