@@ -80,7 +80,14 @@ public struct Axis: Sendable, Equatable {
             let pad = a == 0 ? 1 : abs(a) * 0.1
             a -= pad; b += pad
         }
-        let step = niceStep(span: b - a, intervals: tickCount - 1)
+        // Of the nice steps giving between 3 and tickCount + 2 ticks, the one whose bounds waste least.
+        var step = niceStep(span: b - a, intervals: tickCount - 1)
+        var best = Double.infinity
+        for candidate in [step, niceStep(span: b - a, intervals: tickCount + 1)] {
+            let count = (b / candidate).rounded(.up) - (a / candidate).rounded(.down) + 1
+            let span = ((b / candidate).rounded(.up) - (a / candidate).rounded(.down)) * candidate
+            if count >= 3 && count <= Double(tickCount + 2) && span < best * (1 - 1e-9) { best = span; step = candidate }
+        }
         let first = (a / step).rounded(.down), last = (b / step).rounded(.up)
         let decimals = Swift.max(0, -Int((log10(step) + 1e-9).rounded(.down)))
         let magnitude = Swift.max(abs(first * step), abs(last * step))

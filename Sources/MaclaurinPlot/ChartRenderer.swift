@@ -204,7 +204,7 @@ struct ChartRenderer {
             out.close("g")
         }
         if !scale.label.isEmpty {
-            let cx = SVGText.coordinate(x + barWidth + 58), cy = SVGText.coordinate((plot.y + plot.bottom) / 2)
+            let cx = SVGText.coordinate(frame.right - 10), cy = SVGText.coordinate((plot.y + plot.bottom) / 2)
             out.element("text", [("class", "label colorbar"), ("x", cx), ("y", cy), ("text-anchor", "middle"),
                                  ("transform", "rotate(-90 \(cx) \(cy))")], text: scale.label)
         }

@@ -109,7 +109,7 @@ extension Plots {
             let targets = g.targets.scalars.map { Double($0) }
             var heat = template
             heat.values = grid.values(of: g.kind)
-            let scale = ColorScale(covering: heat.values + targets, label: "\(g.kind)")
+            let scale = ColorScale(covering: heat.values + targets)   // the title names the quantity
             panels.append(Chart(title: "\(g.kind): network (colour), samples (dots)", xLabel: "x1", yLabel: "x2",
                                 series: [Series(name: "samples", points: points, style: .dots, colorValues: targets)],
                                 heatMap: heat, colorScale: scale))
