@@ -122,7 +122,10 @@ public struct Axis: Sendable, Equatable {
                 ticks.append(AxisTick(value: v, label: "", exponent: nil, isMajor: false))
             }
             if e < high && decades <= 6 {
-                for m in 2...9 { ticks.append(AxisTick(value: Double(m) * v, label: "", exponent: nil, isMajor: false)) }
+                for m in 2...9 {
+                    // The decimal m x 10^e read back, so 3e-05 is the double nearest 3e-05 (not 3 * 1e-05).
+                    ticks.append(AxisTick(value: Double("\(m)e\(e)") ?? Double(m) * v, label: "", exponent: nil, isMajor: false))
+                }
             }
         }
         return (pow10(low), pow10(high), ticks)
