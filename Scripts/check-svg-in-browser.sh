@@ -4,8 +4,9 @@
 #   Scripts/check-svg-in-browser.sh loss.svg fit.svg ...
 #
 # For each FILE.svg it writes FILE.svg.png beside it (look at it) and fails when Chromium cannot
-# render the file, or when the rendering is blank: almost every pixel one colour, or too few
-# non-white pixels for a chart. Needs chromium (Debian: apt-get install chromium) and python3.
+# render the file, or when the rendering is blank: too few non-white pixels or colours for a chart,
+# or drawing confined to a corner (a broken-image icon: the SVG did not parse).
+# Needs chromium (Debian: apt-get install chromium) and python3.
 # Not part of CI (CI has no browser): run it after changing MaclaurinPlot.
 set -euo pipefail
 
@@ -79,11 +80,15 @@ for y in range(height):
             line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
     rows.append(line); prev = line
 total = width * height
-ink = sum(1 for line in rows for x in range(0, stride, channels) if min(line[x:x + 3]) < 235)
+inked = [(x // channels, y) for y, line in enumerate(rows) for x in range(0, stride, channels) if min(line[x:x + 3]) < 235]
 colours = len({bytes(line[x:x + 3]) for line in rows[::4] for x in range(0, stride, 4 * channels)})
-share = ink / total
-ok = share > 0.01 and colours >= 4
-print(f"{'ok  ' if ok else 'FAIL'} {svg}: {width}x{height}, {100 * share:.1f}% drawn, {colours} colours -> {png}")
+share = len(inked) / total
+# A chart spreads over the picture; a broken-image icon or an error box does not.
+spread = ((max(x for x, _ in inked) - min(x for x, _ in inked)) / width,
+          (max(y for _, y in inked) - min(y for _, y in inked)) / height) if inked else (0, 0)
+ok = share > 0.01 and colours >= 4 and min(spread) > 0.6
+print(f"{'ok  ' if ok else 'FAIL'} {svg}: {width}x{height}, {100 * share:.1f}% drawn over "
+      f"{100 * spread[0]:.0f}% x {100 * spread[1]:.0f}%, {colours} colours -> {png}")
 sys.exit(0 if ok else 1)
 PY
     then status=1; fi
