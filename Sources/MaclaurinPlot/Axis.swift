@@ -124,7 +124,13 @@ public struct Axis: Sendable, Equatable {
             if e < high && decades <= 6 {
                 for m in 2...9 {
                     // The decimal m x 10^e read back, so 3e-05 is the double nearest 3e-05 (not 3 * 1e-05).
-                    ticks.append(AxisTick(value: Double("\(m)e\(e)") ?? Double(m) * v, label: "", exponent: nil, isMajor: false))
+                    let value = Double("\(m)e\(e)") ?? Double(m) * v
+                    // A single decade has only two powers of ten: label 2 and 5 x 10^e as well.
+                    if decades == 1 && plain && (m == 2 || m == 5) {
+                        ticks.append(AxisTick(value: value, label: SVGText.fixed(value, decimals: Swift.max(0, -e)), exponent: nil, isMajor: true))
+                    } else {
+                        ticks.append(AxisTick(value: value, label: "", exponent: nil, isMajor: false))
+                    }
                 }
             }
         }

@@ -48,9 +48,10 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(axis.fraction(1e-2), 0.5, accuracy: 1e-12)
         XCTAssertFalse(axis.canShow(0))
         XCTAssertFalse(axis.canShow(-3))
-        // Within one decade: the enclosing powers of ten, labelled as plain numbers.
+        // Within one decade: the enclosing powers of ten and 2 and 5 between them, as plain numbers.
         let narrow = Axis(covering: [0.2, 0.5], scale: .logarithmic)
-        XCTAssertEqual(narrow.ticks.filter(\.isMajor).map(\.label), ["0.1", "1"])
+        XCTAssertEqual(narrow.ticks.filter(\.isMajor).map(\.label), ["0.1", "0.2", "0.5", "1"])
+        XCTAssertEqual(narrow.ticks.filter(\.isMajor).map(\.value), [0.1, 0.2, 0.5, 1])
         // Many decades: still a readable number of labels.
         let wide = Axis(covering: [1e-30, 1e10], scale: .logarithmic)
         XCTAssertLessThanOrEqual(wide.ticks.filter { $0.isMajor }.count, 9)
