@@ -20,8 +20,10 @@ let package = Package(
         .target(name: "MaclaurinNN", dependencies: ["MaclaurinAutodiff"]),
         .target(name: "MaclaurinData", dependencies: ["MaclaurinTensor"], exclude: ["README.md"]),
         .target(name: "MaclaurinTrain", dependencies: ["MaclaurinNN", "MaclaurinData"]),
+        /// SVG charts: loss curves, swarm cost histories, a fitted function against its samples.
+        .target(name: "MaclaurinPlot", dependencies: ["MaclaurinNN", "MaclaurinData"]),
         .target(name: "Maclaurin", dependencies: [
-            "MaclaurinTensor", "MaclaurinAutodiff", "MaclaurinNN", "MaclaurinData", "MaclaurinTrain",
+            "MaclaurinTensor", "MaclaurinAutodiff", "MaclaurinNN", "MaclaurinData", "MaclaurinTrain", "MaclaurinPlot",
         ]),
         /// The side-by-side benchmark workloads (see Benchmarks/README.md).
         .target(name: "MaclaurinBenchmarks", dependencies: ["Maclaurin"]),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "MaclaurinNNTests", dependencies: ["MaclaurinNN"]),
         .testTarget(name: "MaclaurinDataTests", dependencies: ["MaclaurinData"]),
         .testTarget(name: "MaclaurinTrainTests", dependencies: ["MaclaurinTrain"]),
+        .testTarget(name: "MaclaurinPlotTests", dependencies: ["MaclaurinPlot", "MaclaurinNN", "MaclaurinData"]),
         .testTarget(name: "MaclaurinCLITests", dependencies: ["maclaurin"]),
     ]
 )

@@ -10,6 +10,6 @@ struct MaclaurinCommand: ParsableCommand {
             Exact input derivatives of any order (Jacobian, Hessian, Taylor-mode directional \
             derivatives), training on value and derivative data, and Taylor-series (Maclaurin) layers.
             """,
-        subcommands: [Derive.self, Fit.self, Train.self, Evaluate.self, Bench.self]
+        subcommands: [Derive.self, Fit.self, Train.self, Evaluate.self, Plot.self, Bench.self]
     )
 }
