@@ -17,7 +17,8 @@ struct Derive: ParsableCommand {
             directional (N, m, K+1); standard output then gets one JSON line naming the file and arrays.
 
             Examples:
-              maclaurin derive net.json --at 1,1 --at 0.5,2 --hessian --order 3 --direction 1,-2
+              maclaurin derive net.json --at 1,1 --at 0.5,2 --hessian
+              maclaurin derive net.json --at 1,1 --order 3 --direction 1,-2
               maclaurin derive model.safetensors --points X.npy --hessian --out results.npz
             """
     )
@@ -26,7 +27,8 @@ struct Derive: ParsableCommand {
                                  + "'maclaurin fit --out' and 'train --out' write it.", valueName: "MODEL.json|MODEL.safetensors"))
     var model: String
 
-    @Option(name: .customLong("at"), help: ArgumentHelp("A point, comma-separated (repeat for more points).", valueName: "x1,x2,..."))
+    @Option(name: .customLong("at"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("A point, comma-separated (repeat for more points; may start with '-').", valueName: "x1,x2,..."))
     var points: [String] = []
 
     @Option(name: .customLong("points"), help: ArgumentHelp(
@@ -40,7 +42,8 @@ struct Derive: ParsableCommand {
     @Option(help: "Also compute directional derivatives up to this order (needs --direction). Default: none.")
     var order: Int?
 
-    @Option(help: ArgumentHelp("The direction v for --order, comma-separated. Default: none.", valueName: "v1,v2,..."))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("The direction v for --order, comma-separated. Default: none.", valueName: "v1,v2,..."))
     var direction: String?
 
     @Option(help: "Arithmetic: double (default) or float.")

@@ -18,8 +18,9 @@ struct Fit: ParsableCommand {
             "loss" and "mse" per kind, as 'maclaurin evaluate MODEL DATA' prints them ("mse_total" = "loss").
 
             Examples:
-              maclaurin fit Examples/sincos.csv --layers 2,16,1 --activation tanh --optimizer pso --out pso.json
-              maclaurin fit data.npz --layers 2,32,32,1 --activation sigmoid --optimizer pso+adam --out model.safetensors
+              maclaurin fit Examples/sincos.csv --optimizer pso --out pso.json
+              maclaurin fit data.npz --layers 2,32,32,1 --activation sigmoid --out m.json
+              maclaurin fit data.csv --optimizer pso+adam --out model.safetensors
             """
     )
 

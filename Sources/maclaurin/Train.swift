@@ -20,7 +20,8 @@ struct Train: ParsableCommand {
 
             Examples:
               maclaurin train
-              maclaurin train --dataset cifar10:data/cifar-10-batches-bin --epochs 20 --flip --out cnn.safetensors
+              maclaurin train --dataset cifar10:cifar-10-batches-bin --epochs 20 --flip
+              maclaurin train --epochs 4 --order 5 --out cnn.safetensors
               maclaurin train --model small.json --epochs 4 --out small.safetensors
             """
     )

@@ -118,12 +118,12 @@ final class DerivativeDataCLITests: XCTestCase {
         let npy = try path("X.npy"), pointsCSV = try path("X.csv")
         try NPY.write(Tensor<Double>(shape: [2, 2], scalars: [0.25, -1, 1.5, 0.5]), to: URL(fileURLWithPath: npy))
         try Data("x1,x2\n0.25,-1\n1.5,0.5\n".utf8).write(to: URL(fileURLWithPath: pointsCSV))
-        let common = ["--at", "0,0.75", "--hessian", "--order", "3", "--direction", "1,-2"]
+        let common = ["--at", "-0.5,0.75", "--hessian", "--order", "3", "--direction", "-1,2"]   // values may start with '-'
 
         let printed = try CLI.run(["derive", model, "--points", npy] + common)
         XCTAssertEqual(printed.status, 0, printed.error)
         let items = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(printed.output.utf8)) as? [[String: Any]])
-        XCTAssertEqual(items.map { $0["x"] as? [Double] }, [[0, 0.75], [0.25, -1], [1.5, 0.5]], "--at first, then the file")
+        XCTAssertEqual(items.map { $0["x"] as? [Double] }, [[-0.5, 0.75], [0.25, -1], [1.5, 0.5]], "--at first, then the file")
         let fromCSV = try CLI.run(["derive", model, "--points", pointsCSV] + common)
         XCTAssertEqual(fromCSV.output, printed.output)
 
@@ -146,7 +146,7 @@ final class DerivativeDataCLITests: XCTestCase {
         // v^T H v equals entry 2 of the directional derivatives.
         let h = try XCTUnwrap(arrays["hessian"]).tensor(as: Double.self).scalars
         let d = try XCTUnwrap(arrays["directional"]).tensor(as: Double.self).scalars
-        let v = [1.0, -2.0]
+        let v = [-1.0, 2.0]
         for b in 0..<3 {
             var vhv = 0.0
             for i in 0..<2 { for k in 0..<2 { vhv += v[i] * h[b * 4 + i * 2 + k] * v[k] } }

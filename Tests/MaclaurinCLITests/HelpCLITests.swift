@@ -48,6 +48,9 @@ final class HelpCLITests: XCTestCase {
             if command.path.count > 1 {
                 XCTAssertTrue(command.discussion.contains("Examples:"), "\(name): the discussion has no Examples: section")
                 XCTAssertTrue(command.discussion.contains("\n  \(name)"), "\(name): no example runs '\(name)'")
+                for example in command.discussion.split(separator: "\n") where example.hasPrefix("  maclaurin") {
+                    XCTAssertLessThanOrEqual(example.count, 80, "\(name): example wider than a terminal: \(example)")
+                }
             }
             for argument in command.arguments {
                 let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
