@@ -15,7 +15,8 @@ struct Evaluate: ParsableCommand {
 
             With a data file (the CSV or .npz of 'maclaurin fit'): prints one JSON line with "mse" \
             (the mean squared error of each kind present, keyed as the CSV names it: "y", "dy/dx1", ...), \
-            "mse_total" (their mean: exactly the loss 'maclaurin fit' reports for the same model and data) \
+            "mse_total" (their mean: exactly the loss 'maclaurin fit' reports for the same model, data and \
+            --precision) \
             and "count" (samples). Derivatives come from Taylor mode, as in training; arithmetic in \
             --precision (default: double).
 
