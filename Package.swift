@@ -39,9 +39,9 @@ let package = Package(
         .testTarget(name: "MaclaurinTensorTests", dependencies: ["MaclaurinTensor"]),
         .testTarget(name: "MaclaurinAutodiffTests", dependencies: ["MaclaurinNN"], exclude: ["Fixtures"]),
         .testTarget(name: "MaclaurinNNTests", dependencies: ["MaclaurinNN"]),
-        .testTarget(name: "MaclaurinDataTests", dependencies: ["MaclaurinData"]),
+        .testTarget(name: "MaclaurinDataTests", dependencies: ["MaclaurinData"], exclude: ["Fixtures"]),
         .testTarget(name: "MaclaurinTrainTests", dependencies: ["MaclaurinTrain"]),
         .testTarget(name: "MaclaurinPlotTests", dependencies: ["MaclaurinPlot", "MaclaurinNN", "MaclaurinData"]),
-        .testTarget(name: "MaclaurinCLITests", dependencies: ["maclaurin"]),
+        .testTarget(name: "MaclaurinCLITests", dependencies: ["maclaurin", "Maclaurin"]),
     ]
 )

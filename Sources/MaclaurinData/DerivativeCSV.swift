@@ -214,6 +214,13 @@ public enum DerivativeCSV {
     /// Parses CSV bytes; `file` names the source in error messages.
     public static func parse<Scalar: TensorScalar>(_ data: Data, file: String = "<data>", as: Scalar.Type = Scalar.self)
         throws(DerivativeCSVError) -> DerivativeDataset<Scalar> {
+        try parseRecordingLines(data, file: file).dataset
+    }
+
+    /// Parses CSV bytes and records the header's line and the line of the first sample of each kind
+    /// (1-based), so later checks (against a model) can name the place.
+    static func parseRecordingLines<Scalar: TensorScalar>(_ data: Data, file: String)
+        throws(DerivativeCSVError) -> (dataset: DerivativeDataset<Scalar>, headerLine: Int, firstLines: [DerivativeKind: Int]) {
         func fail(_ line: Int?, _ column: Int?, _ message: String) -> DerivativeCSVError {
             DerivativeCSVError(file: file, line: line, column: column, message: message)
         }
@@ -259,6 +266,7 @@ public enum DerivativeCSV {
 
         // Rows.
         var rows: [DerivativeKind: (points: [Scalar], targets: [Scalar])] = [:]
+        var firstLines: [DerivativeKind: Int] = [:]
         for line in lines.dropFirst() {
             let f = fields(line.text)
             guard f.count == names.count else {
@@ -285,11 +293,13 @@ public enum DerivativeCSV {
             let target = try number(valueColumn)
             rows[kind, default: ([], [])].points += point
             rows[kind, default: ([], [])].targets.append(target)
+            if firstLines[kind] == nil { firstLines[kind] = line.number }
         }
         guard !rows.isEmpty else { throw fail(header.number, nil, "the file has a header but no samples") }
-        return DerivativeDataset(inputCount: n, groups: rows.map { kind, r in
+        let dataset = DerivativeDataset(inputCount: n, groups: rows.map { kind, r in
             DerivativeGroup(kind: kind, points: Tensor(shape: [r.targets.count, n], scalars: r.points), targets: Tensor(r.targets))
         })
+        return (dataset, header.number, firstLines)
     }
 
     /// The dataset as CSV text (header `x1,...,xn,kind,value`; groups in order; shortest

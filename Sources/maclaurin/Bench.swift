@@ -6,7 +6,15 @@ import MaclaurinBenchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmark workloads; prints 'workload impl median_ms key=value...' lines.",
-        discussion: "Build in release mode for meaningful figures: swift run -c release maclaurin bench W1 W7"
+        discussion: """
+            Each workload runs a few warm-up repetitions, then reports the median wall time in \
+            milliseconds. Build in release mode for meaningful figures. Benchmarks/README.md runs the \
+            JAX, PyTorch and pyswarms references beside it.
+
+            Examples:
+              maclaurin bench --list
+              maclaurin bench W1 W7
+            """
     )
 
     @Argument(help: "Workload ids (default: all). Use --list to see them.")

@@ -2,30 +2,39 @@ import ArgumentParser
 import Foundation
 import Maclaurin
 
-/// `maclaurin fit`: trains an MLP on value and derivative samples from a CSV file.
+/// `maclaurin fit`: trains an MLP on value and derivative samples from a CSV or .npz file.
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit an MLP to values and partial derivatives in a CSV file; write the model as JSON.",
+        abstract: "Fit an MLP to values and partial derivatives in a CSV or .npz file; optionally write the model.",
         discussion: """
             DATA.csv has a header: input columns x1..xn, a column kind and a column value. kind is y, \
-            dy/dxI or d2y/dxIdxJ (yJ, dyJ/dxI, ... for several outputs); kinds mix freely. The loss is the \
+            dy/dxI or d2y/dxIdxJ (yJ, dyJ/dxI, ... for several outputs); kinds mix freely. DATA.npz (NumPy) \
+            holds arrays x (N, n) and any of y (N, m), dy (N, m, n), d2y (N, m, n, n), NaN marking a \
+            missing entry (with one output, y (N,), dy (N, n), d2y (N, n, n) also do). The loss is the \
             mean squared error per kind, weighted equally; derivatives come from Taylor mode, so weight \
             gradients are exact. Optimisers: pso (particle swarm, constriction coefficients, whole swarm \
             batched), adam, lbfgs (full batch), pso+adam (swarm, then Adam from the best particle). \
-            Progress goes to standard error; the final result is one JSON object on standard output.
+            Progress goes to standard error; the final result is one JSON object on standard output: \
+            "loss" and "mse" per kind, as 'maclaurin evaluate MODEL DATA' prints them ("mse_total" = "loss").
+
+            Examples:
+              maclaurin fit Examples/sincos.csv --optimizer pso --out pso.json
+              maclaurin fit data.npz --layers 2,32,32,1 --activation sigmoid --out m.json
+              maclaurin fit data.csv --optimizer pso+adam --out model.safetensors
             """
     )
 
-    @Argument(help: "The data file (CSV).")
+    @Argument(help: ArgumentHelp("The data file: CSV (x1..xn, kind, value) or NumPy .npz (x, y, dy, d2y).",
+                                 valueName: "DATA.csv|DATA.npz"))
     var data: String
 
-    @Option(help: ArgumentHelp("Layer sizes, inputs first, e.g. 2,16,1.", valueName: "n,h,...,m"))
+    @Option(help: ArgumentHelp("Layer sizes, inputs first, e.g. 2,16,1 (the default).", valueName: "n,h,...,m"))
     var layers: String = "2,16,1"
 
-    @Option(help: "Hidden activation (linear, sigmoid, tanh, relu, softplus, sin, gelu, exp); the output is linear.")
+    @Option(help: "Hidden activation (linear, sigmoid, tanh, relu, softplus, sin, gelu, exp; default tanh); the output is linear.")
     var activation: String = "tanh"
 
-    @Option(help: "pso, adam, lbfgs or pso+adam.")
+    @Option(help: "pso, adam (the default), lbfgs or pso+adam.")
     var optimizer: FitOptimizer = .adam
 
     @Option(help: "Iterations (swarm iterations for pso and pso+adam). Default: pso 500, adam 3000, lbfgs 300.")
@@ -46,7 +55,8 @@ struct Fit: ParsableCommand {
     @Option(help: "Arithmetic: double (default) or float.")
     var precision: Precision = .double
 
-    @Option(help: "Where to write the trained model (JSON model format).")
+    @Option(help: ArgumentHelp("Where to write the trained model: .json (the JSON model format) or .safetensors. "
+                               + "Default: not written.", valueName: "MODEL.json|MODEL.safetensors"))
     var out: String?
 
     @Flag(help: "No progress output.")
@@ -69,7 +79,7 @@ struct Fit: ParsableCommand {
     }
 
     func run<S: TensorScalar>(_: S.Type) throws {
-        let dataset: DerivativeDataset<S> = try DerivativeCSV.read(contentsOf: URL(fileURLWithPath: data))
+        let dataset: DerivativeDataset<S> = try DerivativeData.load(contentsOf: URL(fileURLWithPath: data))
         let sizes = try layers.split(separator: ",").map { part -> Int in
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n > 0 else {
                 throw CLIError("--layers \(layers): '\(part)' is not a positive integer")
@@ -117,7 +127,7 @@ struct Fit: ParsableCommand {
         }
         let (loss, perKind) = objective.evaluate(model)
         if let out {
-            try AtomicFile.write(try ModelJSON.encode(model), to: URL(fileURLWithPath: out))
+            try ModelFile.save(model, to: URL(fileURLWithPath: out))
         }
         var result: [String: Any] = ["loss": loss, "mse": Dictionary(uniqueKeysWithValues: perKind.map { ("\($0.kind)", $0.meanSquaredError) })]
         if let out { result["model"] = out }

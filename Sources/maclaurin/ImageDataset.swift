@@ -65,15 +65,7 @@ enum ImageDataset {
 
 /// Reads `--model` for `train` and `evaluate`: a safetensors or JSON model file.
 func loadModelFile(_ path: String, seed: UInt64 = 0) throws -> Sequential<Float> {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-        throw CLIError("\(path): no such model file (expected a .safetensors or .json model)")
-    }
-    do {
-        return try ModelFile.load(contentsOf: URL(fileURLWithPath: path), as: Float.self, seed: seed)
-    } catch {
-        throw CLIError("\(error)")
-    }
+    try loadModelFile(path, as: Float.self, seed: seed)
 }
 
 /// Throws a one-line `CLIError` unless `model` takes the images of `data` and outputs one score per class.

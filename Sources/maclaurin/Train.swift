@@ -17,6 +17,12 @@ struct Train: ParsableCommand {
             Defaults on digits: 16 epochs, Adam 1e-3 with a tenfold drop for the last quarter of the \
             steps, training images shifted by up to 1 pixel; they reach 97.5% test accuracy (97.2-98.1% \
             over seeds 0-7) in about 16 s on 2 shared cores.
+
+            Examples:
+              maclaurin train
+              maclaurin train --dataset cifar10:cifar-10-batches-bin --epochs 20 --flip
+              maclaurin train --epochs 4 --order 5 --out cnn.safetensors
+              maclaurin train --model small.json --epochs 4 --out small.safetensors
             """
     )
 
@@ -57,10 +63,10 @@ struct Train: ParsableCommand {
                                + "Default: not written.", valueName: "MODEL.safetensors"))
     var out: String?
 
-    @Option(name: .customLong("train-limit"), help: "Use only the first N training images.")
+    @Option(name: .customLong("train-limit"), help: "Use only the first N training images (default: all).")
     var trainLimit: Int?
 
-    @Option(name: .customLong("test-limit"), help: "Use only the first N test images.")
+    @Option(name: .customLong("test-limit"), help: "Use only the first N test images (default: all).")
     var testLimit: Int?
 
     @Flag(help: "Print only the final JSON line.")
