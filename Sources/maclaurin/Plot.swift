@@ -11,6 +11,12 @@ struct Plot: ParsableCommand {
             JSON lines of 'maclaurin train --json' or 'maclaurin fit --json' (loss curves; a particle \
             swarm's best cost). 'plot fit' draws a model of one or two inputs against a derivative CSV: \
             its value and partial derivatives beside the samples of each kind.
+
+            Examples:
+              maclaurin fit Examples/sincos.csv --layers 2,16,1 --optimizer adam \\
+                --out model.json --json > run.jsonl
+              maclaurin plot history run.jsonl --out loss.svg --log-y
+              maclaurin plot fit model.json Examples/sincos.csv --out fit.svg
             """,
         subcommands: [History.self, FitPlot.self]
     )
@@ -24,6 +30,13 @@ struct Plot: ParsableCommand {
                 RUN.jsonl holds what 'maclaurin train --json' (per epoch: training and test loss and \
                 accuracy) or 'maclaurin fit --json' (per report: the loss and each kind's mean squared \
                 error; for a swarm, the best cost) printed. Lines without "epoch" or "step" are skipped.
+
+                Examples:
+                  maclaurin train --epochs 5 --json > train.jsonl
+                  maclaurin plot history train.jsonl --out train.svg
+                  maclaurin fit Examples/sincos.csv --layers 2,16,1 --optimizer pso \\
+                    --json > pso.jsonl
+                  maclaurin plot history pso.jsonl --out swarm.svg --log-y
                 """
         )
 
@@ -37,7 +50,7 @@ struct Plot: ParsableCommand {
         @Flag(name: .customLong("log-y"), help: "A logarithmic loss axis (ticks at powers of ten).")
         var logY = false
 
-        @Option(help: "A title over the figure.")
+        @Option(help: "A title over the figure (default: none).")
         var title: String = ""
 
         func run() throws {
@@ -59,24 +72,29 @@ struct Plot: ParsableCommand {
                 value or partial derivative as a curve with the samples as dots; for two inputs, a heat \
                 map of it over the samples' box with the samples as dots on the same colour scale, and \
                 a parity plot (network against sample, with the RMS error). Derivatives are exact \
-                (the derivative engine), so the plot shows what training fits.
+                (the derivative engine), so the plot shows what training fits. MODEL may be the JSON \
+                model format or a .safetensors model file; DATA a CSV or .npz derivative data file.
+
+                Examples:
+                  maclaurin plot fit model.json Examples/sincos.csv --out fit.svg
+                  maclaurin plot fit model.safetensors data.npz --out fit.svg --resolution 60
                 """
         )
 
-        @Argument(help: ArgumentHelp("A model in the JSON model format (e.g. written by 'maclaurin fit --out').",
-                                     valueName: "MODEL.json"))
+        @Argument(help: ArgumentHelp("A model: the JSON model format or .safetensors (e.g. written by 'maclaurin fit --out').",
+                                     valueName: "MODEL"))
         var model: String
 
-        @Argument(help: ArgumentHelp("The data file (CSV with x1..xn, kind, value).", valueName: "DATA.csv"))
+        @Argument(help: ArgumentHelp("The data file: CSV with x1..xn, kind, value, or .npz.", valueName: "DATA.csv|DATA.npz"))
         var data: String
 
         @Option(help: "Where to write the SVG file.")
         var out: String
 
-        @Option(help: "Curve points (one input) or heat-map cells per side (two inputs). Default: 200 or 40.")
+        @Option(help: "Curve points (one input) or heat-map cells per side (two inputs). (default: 200 for one input, 40 for two).")
         var resolution: Int?
 
-        @Option(help: "A title over the figure.")
+        @Option(help: "A title over the figure (default: none).")
         var title: String = ""
 
         func validate() throws {
@@ -87,8 +105,8 @@ struct Plot: ParsableCommand {
 
         func run() throws {
             let dataset: DerivativeDataset<Double>
-            do { dataset = try DerivativeCSV.read(contentsOf: URL(fileURLWithPath: data)) } catch { throw CLIError("\(error)") }
-            let net: Sequential<Double> = try ModelJSON.load(contentsOf: URL(fileURLWithPath: model))
+            do { dataset = try DerivativeData.load(contentsOf: URL(fileURLWithPath: data)) } catch { throw CLIError("\(error)") }
+            let net = try loadModelFile(model, as: Double.self)
             let figure: Figure
             do { figure = try Plots.fit(net, data: dataset, resolution: resolution, title: title) } catch {
                 throw CLIError("\(model) with \(data): \(error)")
