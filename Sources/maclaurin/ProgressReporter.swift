@@ -40,6 +40,7 @@ final class ProgressReporter {
             for (k, v) in values { object[k] = v.isFinite ? v : "\(v)" }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
                 print(String(decoding: data, as: UTF8.self))
+                fflush(stdout)  // a script reading the pipe sees each report when it is made
             }
         case .lines:
             guard step % every == 0 || last else { return }
