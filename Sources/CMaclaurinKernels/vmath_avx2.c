@@ -116,7 +116,7 @@ MCLCK_AVX2 static inline __m256 softplus8(__m256 x, __m256 *sout, __m256 *wout)
 {
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    __m256 e = exp8(_mm256_sub_ps(zero, ax));
+    __m256 e = mclck_exp8(_mm256_sub_ps(zero, ax));
     __m256 u = _mm256_add_ps(one, e), um1 = _mm256_sub_ps(u, one); // u - 1 and e - (u - 1) exact
     __m256 lp = _mm256_add_ps(log8(u), _mm256_div_ps(_mm256_sub_ps(e, um1), u));
     if (sout) {
