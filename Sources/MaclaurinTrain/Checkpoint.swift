@@ -87,8 +87,9 @@ public struct Checkpoint {
         return text
     }
 
-    /// The integer value `key`, required to lie in `range`.
-    public func integer(_ key: String, in range: ClosedRange<Int> = 0...Int.max) throws(CheckpointError) -> Int {
+    /// The integer value `key`, required to lie in `range` (by default 0...2^40: counters that a run
+    /// keeps incrementing, so a damaged file cannot make them overflow).
+    public func integer(_ key: String, in range: ClosedRange<Int> = 0...(1 << 40)) throws(CheckpointError) -> Int {
         let text = try value(key)
         guard let n = Int(text), range.contains(n) else {
             throw CheckpointError(file: file, "the value \"\(key)\" is \(DataErrorText.quoted(text)), expected an integer in \(range)")

@@ -39,12 +39,14 @@ extension ClassifierEpochReport {
          Double(test?.count ?? -1), seconds]
     }
 
-    /// A report from a `row`, for epoch `epoch` of `epochs` after `steps` steps.
-    public init(row: [Double], epoch: Int, epochs: Int, steps: Int) {
-        precondition(row.count == 7, "an epoch report row has 7 numbers, got \(row.count)")
+    /// A report from a `row`, for epoch `epoch` of `epochs` after `steps` steps; nil when the row
+    /// does not hold 7 numbers with whole, non-negative counts (e.g. from a damaged checkpoint).
+    public init?(row: [Double], epoch: Int, epochs: Int, steps: Int) {
+        guard row.count == 7, let trainCount = Int(exactly: row[2]), trainCount >= 0,
+              let testCount = Int(exactly: row[5]), testCount >= -1 else { return nil }
         self.init(epoch: epoch, epochs: epochs, steps: steps,
-                  train: ClassifierMetrics(loss: row[0], accuracy: row[1], count: Int(row[2])),
-                  test: row[5] < 0 ? nil : ClassifierMetrics(loss: row[3], accuracy: row[4], count: Int(row[5])),
+                  train: ClassifierMetrics(loss: row[0], accuracy: row[1], count: trainCount),
+                  test: testCount < 0 ? nil : ClassifierMetrics(loss: row[3], accuracy: row[4], count: testCount),
                   seconds: row[6])
     }
 }

@@ -115,9 +115,12 @@ struct Train: ParsableCommand {
                 let done = try saved.integer("epoch", in: 0...epochs)
                 try trainer.restore(from: saved)
                 let rows = try saved.doubles("history", count: done * 7)
-                history = (0..<done).map { e in
-                    ClassifierEpochReport(row: Array(rows[(e * 7)..<(e * 7 + 7)]), epoch: e + 1, epochs: epochs,
-                                          steps: (e + 1) * stepsPerEpoch)
+                history = try (0..<done).map { e in
+                    guard let report = ClassifierEpochReport(row: Array(rows[(e * 7)..<(e * 7 + 7)]), epoch: e + 1,
+                                                             epochs: epochs, steps: (e + 1) * stepsPerEpoch) else {
+                        throw CLIError("\(resume): the history of epoch \(e + 1) is damaged")
+                    }
+                    return report
                 }
             } catch { throw CLIError("--resume: \(error)") }
             if !quiet { history.forEach(printEpoch) }

@@ -59,6 +59,11 @@ enum FuzzTarget: String, CaseIterable {
             try? adam.restore(from: checkpoint, prefix: "optimizer", shapes: mlp.parameters.map(\.shape))
             var lbfgs = LBFGS<Double>()
             try? lbfgs.restore(from: checkpoint, prefix: "optimizer", shapes: mlp.parameters.map(\.shape))
+            if let rows = try? checkpoint.doubles("history"), rows.count % 7 == 0 {
+                for e in 0..<(rows.count / 7) {
+                    _ = ClassifierEpochReport(row: Array(rows[(e * 7)..<(e * 7 + 7)]), epoch: e + 1, epochs: e + 1, steps: e)
+                }
+            }
         }
     }
 }
