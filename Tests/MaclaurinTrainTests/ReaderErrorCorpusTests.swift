@@ -92,5 +92,16 @@ final class ReaderErrorCorpusTests: XCTestCase {
         XCTAssertThrowsError(try read.model(model)) { XCTAssertTrue("\($0)".contains("dense_1"), "\($0)") }
         var adam = Adam<Double>()
         XCTAssertThrowsError(try adam.restore(from: read, prefix: "optimizer", shapes: [[2, 1], [1]]))
+
+        // Counters a run increments are bounded (Int.max would overflow at the next step), and
+        // damaged epoch rows (a count that is not a whole number) are refused instead of trapping.
+        var counters = Checkpoint(kind: "train", settings: [:])
+        counters.values["optimizer/iteration"] = String(Int.max)
+        XCTAssertThrowsError(try adam.restore(from: counters, prefix: "optimizer", shapes: [[2, 1], [1]]))
+        XCTAssertNil(ClassifierEpochReport(row: [1, 0.5, .infinity, 1, 0.5, 10, 1], epoch: 1, epochs: 1, steps: 1))
+        XCTAssertNil(ClassifierEpochReport(row: [1, 0.5, 1e300, 1, 0.5, 10, 1], epoch: 1, epochs: 1, steps: 1))
+        XCTAssertNil(ClassifierEpochReport(row: [1, 0.5, 64, 1, 0.5, 2.5, 1], epoch: 1, epochs: 1, steps: 1))
+        let row = [1, 0.5, 64, 1.25, 0.75, 10, 2]
+        XCTAssertEqual(ClassifierEpochReport(row: row, epoch: 1, epochs: 1, steps: 2)?.row, row)
     }
 }
