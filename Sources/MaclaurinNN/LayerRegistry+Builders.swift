@@ -21,8 +21,10 @@ extension LayerRegistry {
         case "conv2d", "convolution2d":
             guard inputShape.count == 3 else { throw ModelError("conv2d needs image inputs [h, w, c], got \(inputShape)") }
             let filters = try spec.int("filters", minimum: 1)
+            let kernelSize = try spec.pair("kernel_size", minimum: 1)
+            try ModelJSON.checkElementCount([kernelSize.0, kernelSize.1, inputShape[2], filters], "the kernel")
             layer = Conv2D<Scalar>(inputChannels: inputShape[2], filters: filters,
-                                   kernelSize: try spec.pair("kernel_size", minimum: 1), strides: try spec.pair("strides", default: (1, 1), minimum: 1),
+                                   kernelSize: kernelSize, strides: try spec.pair("strides", default: (1, 1), minimum: 1),
                                    padding: try Padding(named: try spec.string("padding", default: "valid")),
                                    activation: try Activation(named: try spec.string("activation", default: "linear")),
                                    useBias: try spec.bool("use_bias", default: true), name: name, generator: &generator)
@@ -45,16 +47,20 @@ extension LayerRegistry {
             if let declared = spec.fields["units"] as? Int, declared != units {
                 throw ModelError("taylor_expansion declares \(declared) units but its input's last axis is \(units)")
             }
+            let order = try spec.int("order", minimum: 0)
+            try ModelJSON.checkElementCount([units, order + 1, 2], "the coefficients")
             layer = TaylorExpansion<Scalar>(
-                units: units, order: try spec.int("order", minimum: 0),
+                units: units, order: order,
                 parameterization: try TaylorParameterization(named: try spec.string("parameterization", default: "collapsed")),
                 basis: try PolynomialBasis(named: try spec.string("basis", default: "monomial")),
                 bounding: try InputBounding(json: spec.fields["bounding"]),
                 initialization: try spec.initialization(), name: name)
         case "polynomial_dense", "polynomialdense":
             guard let inputs = inputShape.last else { throw ModelError("polynomial_dense needs a non-scalar input") }
-            layer = PolynomialDense<Scalar>(inputSize: inputs, units: try spec.int("units", minimum: 1),
-                                            order: try spec.int("order", minimum: 1),
+            let (units, order) = (try spec.int("units", minimum: 1), try spec.int("order", minimum: 1))
+            try ModelJSON.checkElementCount([order, inputs, units], "the kernel")
+            layer = PolynomialDense<Scalar>(inputSize: inputs, units: units,
+                                            order: order,
                                             activation: try Activation(named: try spec.string("activation", default: "linear")),
                                             bounding: try InputBounding(json: spec.fields["bounding"]), name: name,
                                             generator: &generator)
@@ -115,6 +121,7 @@ struct LayerSpec {
         }
         guard let v = raw as? Int, !ModelJSON.isBoolean(raw) else { throw ModelError("\"\(key)\" must be an integer") }
         guard v >= minimum else { throw ModelError("\"\(key)\" must be >= \(minimum), got \(v)") }
+        guard v <= ModelJSON.maxExtent else { throw ModelError("\"\(key)\" must be <= \(ModelJSON.maxExtent), got \(v)") }
         return v
     }
 
@@ -131,6 +138,9 @@ struct LayerSpec {
         default: throw ModelError("\"\(key)\" must be an integer or a pair of integers")
         }
         guard result.0 >= minimum && result.1 >= minimum else { throw ModelError("\"\(key)\" must be >= \(minimum)") }
+        guard result.0 <= ModelJSON.maxExtent && result.1 <= ModelJSON.maxExtent else {
+            throw ModelError("\"\(key)\" must be <= \(ModelJSON.maxExtent)")
+        }
         return result
     }
 

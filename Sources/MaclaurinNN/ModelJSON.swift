@@ -32,7 +32,7 @@ public enum ModelJSON {
         if let n = root["input"] as? Int { inputShape = [n] } else if let s = root["input"] as? [Int] { inputShape = s } else {
             throw ModelError("missing \"input\" (an integer or an array of integers)")
         }
-        guard inputShape.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else { throw ModelError("\"input\" has a bad extent: \(inputShape)") }
+        guard inputShape.allSatisfy({ $0 > 0 && $0 <= maxExtent }) else { throw ModelError("\"input\" has a bad extent: \(inputShape)") }
         guard let specs = root["layers"] as? [[String: Any]], !specs.isEmpty else {
             throw ModelError("missing \"layers\" (a non-empty array of objects)")
         }
@@ -50,6 +50,24 @@ public enum ModelJSON {
             }
         }
         return try Sequential(inputShape: inputShape, layers: layers)
+    }
+
+    /// The largest extent, count or size any integer of a model file may give (2^24).
+    public static let maxExtent = 1 << 24
+    /// The most scalars a layer's parameters or its input (per example) may hold in a model file
+    /// (2^27, 512 MB of Float): beyond that a file is taken as corrupt rather than allocated.
+    public static let maxElements = 1 << 27
+
+    /// Fails unless the product of `factors` (non-negative) is at most `maxElements`, without overflowing.
+    static func checkElementCount(_ factors: [Int], _ what: @autoclosure () -> String) throws {
+        var product = 1
+        for f in factors {
+            let (next, overflow) = product.multipliedReportingOverflow(by: Swift.max(f, 0))
+            guard !overflow, next <= maxElements else {
+                throw ModelError("\(what()) would hold more than \(maxElements) numbers (\(factors.map(String.init).joined(separator: " x ")))")
+            }
+            product = next
+        }
     }
 
     /// Writes a model as JSON.
@@ -174,10 +192,14 @@ public enum LayerRegistry {
                                            generator: inout SeededGenerator) throws -> any Layer<Scalar> {
         guard let type = spec["type"] as? String else { throw ModelError("missing \"type\"") }
         let name = spec["name"] as? String ?? ""
+        try ModelJSON.checkElementCount(inputShape, "the input \(inputShape)")
         switch type.lowercased() {
         case "dense":
-            guard let units = spec["units"] as? Int, units > 0 else { throw ModelError("dense needs \"units\" > 0") }
+            guard let units = spec["units"] as? Int, units > 0, units <= ModelJSON.maxExtent else {
+                throw ModelError("dense needs \"units\" in 1...\(ModelJSON.maxExtent)")
+            }
             guard let inputs = inputShape.last else { throw ModelError("dense needs a non-scalar input") }
+            try ModelJSON.checkElementCount([inputs, units], "the kernel")
             let activation = try Activation(named: spec["activation"] as? String ?? "linear")
             if spec["kernel"] == nil && spec["bias"] == nil {
                 return Dense<Scalar>(inputSize: inputs, units: units, activation: activation, name: name, generator: &generator)

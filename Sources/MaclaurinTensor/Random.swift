@@ -5,6 +5,7 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
+    /// A generator whose state is drawn from `seed` by SplitMix64.
     public init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {
@@ -17,6 +18,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The four 64-bit words of the generator's state, to save it (e.g. in a training checkpoint).
+    public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+    /// A generator continuing exactly where the one whose `state` was saved stopped.
+    /// - Parameter state: four words, not all zero (xoshiro256** never reaches the zero state).
+    public init(state: [UInt64]) {
+        precondition(state.count == 4 && state.contains { $0 != 0 },
+                     "a SeededGenerator state is four words, not all zero; got \(state)")
+        s = (state[0], state[1], state[2], state[3])
+    }
+
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17

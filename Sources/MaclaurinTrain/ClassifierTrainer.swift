@@ -23,13 +23,13 @@ public struct ClassifierTrainer<Scalar: TensorScalar, O: Optimizer> where O.Scal
     /// The model the loss is computed on: `original` without a final softmax.
     let logitsModel: Sequential<Scalar>
     /// The current parameters, in the order of `Sequential.parameters`.
-    public private(set) var parameters: [Tensor<Scalar>]
+    public internal(set) var parameters: [Tensor<Scalar>]
     /// The optimiser, with its state (moments, step count).
     public var optimizer: O
     /// Images per training step (the last batch of an epoch may be smaller).
     public let batchSize: Int
     /// Training steps taken so far.
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// Draws the order of the images of each epoch.
     var shuffleGenerator: SeededGenerator
     /// Draws the dropout masks.
@@ -188,15 +188,19 @@ public struct ClassifierTrainer<Scalar: TensorScalar, O: Optimizer> where O.Scal
 
     /// Trains for `epochs` epochs, evaluating on `test` (inference mode) after each.
     /// - Parameters:
+    ///   - completedEpochs: epochs already run (by a run this trainer was restored from, see
+    ///     `restore(from:)`); training runs epochs `completedEpochs + 1 ... epochs`.
     ///   - evaluationBatchSize: images per forward pass when evaluating.
     ///   - progress: called after every epoch; return false to stop.
     /// - Returns: one report per epoch run.
     /// - Throws: `TrainingError` (see `trainStep`); the trainer keeps the parameters of the last good step.
-    public mutating func fit(on train: LabeledImages, test: LabeledImages?, epochs: Int, evaluationBatchSize: Int = 256,
+    public mutating func fit(on train: LabeledImages, test: LabeledImages?, epochs: Int, completedEpochs: Int = 0,
+                             evaluationBatchSize: Int = 256,
                              progress: ((ClassifierEpochReport) -> Bool)? = nil) throws(TrainingError) -> [ClassifierEpochReport] {
-        precondition(epochs >= 0, "epochs must be >= 0")
+        precondition(epochs >= 0 && (0...max(epochs, 0)).contains(completedEpochs),
+                     "epochs must be >= 0 and completedEpochs in 0...epochs, got \(epochs) and \(completedEpochs)")
         var reports: [ClassifierEpochReport] = []
-        for epoch in 0..<epochs {
+        for epoch in completedEpochs..<epochs {
             let clock = ContinuousClock(), start = clock.now
             let trainMetrics = try trainEpoch(on: train)
             let testMetrics = test.map { evaluate(on: $0, batchSize: evaluationBatchSize) }

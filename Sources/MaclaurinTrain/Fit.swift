@@ -42,24 +42,34 @@ public struct TrainingHistory {
     public var evaluations = 0
     /// The last loss, or nil before any step.
     public var finalLoss: Double? { losses.last }
+
+    /// An empty history (no step taken).
+    public init() {}
 }
 
 /// Trains `model` on values and derivatives: `iterations` steps of `optimizer` on `objective`.
 ///
 /// - Parameters:
+///   - history: the history of the steps already taken, when resuming from a checkpoint (the model
+///     and the optimiser then hold the state after those steps); training runs steps
+///     `history.losses.count + 1 ... iterations`.
+///   - checkpoints: called every `checkpoints.every` steps (and after the last step) with the state
+///     a resumed run needs.
 ///   - progress: called after every step; return false to stop early.
 /// - Throws: `TrainingError` naming the step (and the layer) when the loss or a gradient is NaN
 ///   or infinite; the model keeps the parameters of the last finite step.
 public func fit<Scalar: TensorScalar, O: Optimizer>(
     _ model: inout Sequential<Scalar>, objective: DerivativeObjective<Scalar>, optimizer: inout O, iterations: Int,
+    resuming history: TrainingHistory = TrainingHistory(), checkpoints: FitCheckpoints<Scalar, O>? = nil,
     progress: ((TrainingProgress) -> Bool)? = nil
 ) throws(TrainingError) -> TrainingHistory where O.Scalar == Scalar {
-    precondition(iterations >= 0, "iterations must be >= 0")
-    var history = TrainingHistory()
+    precondition(iterations >= 0 && history.losses.count <= iterations,
+                 "iterations must be >= 0 and at least the \(history.losses.count) steps already taken")
+    var history = history
     let names = model.parameterNames
     var parameters = model.parameters
-    guard iterations > 0 else { return history }
-    for step in 1...iterations {
+    guard iterations > history.losses.count else { return history }
+    for step in (history.losses.count + 1)...iterations {
         var lastPerKind: [KindLoss] = []
         var template = model
         let loss: Double
@@ -91,12 +101,30 @@ public func fit<Scalar: TensorScalar, O: Optimizer>(
         model.parameters = parameters
         history.losses.append(loss)
         history.perKind.append(lastPerKind)
+        if let checkpoints, step % checkpoints.every == 0 || step == iterations {
+            try checkpoints.save(model, optimizer, history)
+        }
         if let progress, !progress(TrainingProgress(step: step, iterations: iterations, loss: loss, perKind: lastPerKind)) {
             history.stoppedEarly = step < iterations
             break
         }
     }
     return history
+}
+
+/// When and how `fit` saves checkpoints.
+public struct FitCheckpoints<Scalar: TensorScalar, O: Optimizer> where O.Scalar == Scalar {
+    /// Steps between checkpoints (a checkpoint also follows the last step).
+    public var every: Int
+    /// Saves the model, the optimiser and the history after a step; a thrown error stops training.
+    public var save: (Sequential<Scalar>, O, TrainingHistory) throws(TrainingError) -> Void
+
+    /// Checkpoints every `every` steps (>= 1) through `save`.
+    public init(every: Int, save: @escaping (Sequential<Scalar>, O, TrainingHistory) throws(TrainingError) -> Void) {
+        precondition(every >= 1, "checkpoints need every >= 1, got \(every)")
+        self.every = every
+        self.save = save
+    }
 }
 
 /// Trains on a dataset with kinds weighted by `weighting` (see `fit(_:objective:optimizer:iterations:progress:)`).

@@ -23,9 +23,9 @@ public struct LBFGS<Scalar: TensorScalar>: Optimizer {
     /// The step stops early (no move) when the largest gradient entry is below this.
     public var gradientTolerance: Double
     /// Steps taken so far.
-    public private(set) var iteration = 0
+    public internal(set) var iteration = 0
     /// Objective evaluations so far.
-    public private(set) var evaluations = 0
+    public internal(set) var evaluations = 0
     var pairs: [(s: [Double], y: [Double], rho: Double)] = []
     var last: (x: [Double], loss: Double, g: [Double])?
 

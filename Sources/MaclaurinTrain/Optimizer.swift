@@ -65,7 +65,7 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// The learning-rate schedule.
     public var schedule: LearningRateSchedule
     /// Steps taken so far.
-    public private(set) var iteration = 0
+    public internal(set) var iteration = 0
     var buffers: [Tensor<Scalar>] = []
 
     /// - Parameters: as PyTorch (`nesterov` needs `momentum > 0`).
@@ -115,7 +115,7 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     /// The learning-rate schedule.
     public var schedule: LearningRateSchedule
     /// Steps taken so far.
-    public private(set) var iteration = 0
+    public internal(set) var iteration = 0
     var m: [Tensor<Scalar>] = [], v: [Tensor<Scalar>] = []
 
     /// Defaults as PyTorch: lr 1e-3, betas (0.9, 0.999), eps 1e-8.

@@ -136,8 +136,15 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
     public func minimize<O: SwarmObjective>(_ objective: O, initialization: SwarmInitialization<Scalar>, iterations: Int,
                                             progress: ((Int, Double) -> Bool)? = nil) -> SwarmResult<Scalar>
     where O.Scalar == Scalar {
-        precondition(iterations >= 1, "a swarm needs at least one iteration")
-        let (p, d) = (particles, objective.dimension)
+        var state = start(dimension: objective.dimension, initialization: initialization)
+        run(objective, state: &state, iterations: iterations, progress: progress)
+        return state.result
+    }
+
+    /// The swarm before its first iteration: initial positions and velocities, the random stream
+    /// seeded with `seed`.
+    public func start(dimension d: Int, initialization: SwarmInitialization<Scalar>) -> SwarmState<Scalar> {
+        let p = particles
         var rng = SeededGenerator(seed: seed)
         var x = initialPositions(initialization, dimension: d, generator: &rng)
         var v = [Double](repeating: 0, count: p * d)
@@ -147,40 +154,54 @@ public struct ParticleSwarm<Scalar: TensorScalar> {
                 for i in x.indices { v[i] = (b.lowerBound - x[i]) + (b.upperBound - b.lowerBound) * rng.nextUnit() }
             }
         }
-        var best = x, bestCost = [Double](repeating: .infinity, count: p)
-        var history: [Double] = []
-        var stop = SwarmStopReason.iterations
-        var stalled = 0
-        var evaluated = x
-        for iteration in 1...iterations {
-            let positions: Tensor<Scalar> = SwarmMath.tensor(x, shape: [p, d])
-            let costs = prunesEvaluations ? objective.costs(positions, bounds: bestCost) : objective.costs(positions)
+        return SwarmState(particles: p, dimension: d, positions: x, velocities: v, bestPositions: x,
+                          bestCosts: [Double](repeating: .infinity, count: p), history: [], stalledIterations: 0,
+                          generator: rng, evaluatedPositions: x, stopReason: nil)
+    }
+
+    /// Runs the iterations `state.iteration + 1 ... iterations` (fewer when a stop rule fires), or
+    /// only up to iteration `pause`, so that a run can be checkpointed and resumed: running to N in
+    /// pieces gives the same swarm, bit for bit, as running to N at once.
+    /// - Parameters:
+    ///   - iterations: the run's total number of iterations (the last one does not move the swarm).
+    ///   - pause: stop after this iteration (the state is then ready for the next one).
+    ///   - progress: called after each iteration with (iteration, best cost); return false to stop.
+    public func run<O: SwarmObjective>(_ objective: O, state: inout SwarmState<Scalar>, iterations: Int,
+                                       pausingAfter pause: Int? = nil, progress: ((Int, Double) -> Bool)? = nil)
+    where O.Scalar == Scalar {
+        precondition(iterations >= 1, "a swarm needs at least one iteration")
+        precondition(state.particles == particles && state.dimension == objective.dimension,
+                     "the swarm state is for \(state.particles) particles in \(state.dimension) dimensions, "
+                     + "the swarm has \(particles) and the objective \(objective.dimension)")
+        let (p, d) = (particles, objective.dimension)
+        let last = min(iterations, pause ?? iterations)
+        guard state.stopReason == nil, state.iteration < last else { return }
+        for iteration in (state.iteration + 1)...last {
+            let positions: Tensor<Scalar> = SwarmMath.tensor(state.positions, shape: [p, d])
+            let costs = prunesEvaluations ? objective.costs(positions, bounds: state.bestCosts) : objective.costs(positions)
             precondition(costs.count == p, "the objective returned \(costs.count) costs for \(p) particles")
-            evaluated = x
+            state.evaluatedPositions = state.positions
             for i in 0..<p where costs[i].isFinite {
-                if costs[i] < bestCost[i] {
-                    bestCost[i] = costs[i]
-                    for j in 0..<d { best[i * d + j] = x[i * d + j] }
+                if costs[i] < state.bestCosts[i] {
+                    state.bestCosts[i] = costs[i]
+                    for j in 0..<d { state.bestPositions[i * d + j] = state.positions[i * d + j] }
                 }
             }
-            let leader = SwarmMath.argmin(bestCost)
-            let previous = history.last ?? .infinity
-            history.append(bestCost[leader])
-            if let target = targetCost, bestCost[leader] <= target { stop = .targetReached; break }
+            let leader = SwarmMath.argmin(state.bestCosts)
+            let previous = state.history.last ?? .infinity
+            state.history.append(state.bestCosts[leader])
+            if let target = targetCost, state.bestCosts[leader] <= target { state.stopReason = .targetReached; return }
             if let tol = tolerance {
-                stalled = previous - bestCost[leader] < tol * (1 + abs(bestCost[leader])) ? stalled + 1 : 0
-                if stalled >= stallIterations { stop = .stalled; break }
+                state.stalledIterations = previous - state.bestCosts[leader] < tol * (1 + abs(state.bestCosts[leader]))
+                    ? state.stalledIterations + 1 : 0
+                if state.stalledIterations >= stallIterations { state.stopReason = .stalled; return }
             }
-            if let progress, !progress(iteration, bestCost[leader]) { stop = .callback; break }
-            if iteration == iterations { break }
-            let informant = neighbourhoodBests(bestCost, leader: leader)
-            move(&x, &v, best: best, informant: informant, dimension: d, generator: &rng)
+            if let progress, !progress(iteration, state.bestCosts[leader]) { state.stopReason = .callback; return }
+            if iteration == iterations { state.stopReason = .iterations; return }
+            let informant = neighbourhoodBests(state.bestCosts, leader: leader)
+            move(&state.positions, &state.velocities, best: state.bestPositions, informant: informant, dimension: d,
+                 generator: &state.generator)
         }
-        let leader = SwarmMath.argmin(bestCost)
-        return SwarmResult(bestPosition: SwarmMath.tensor(Array(best[(leader * d)..<((leader + 1) * d)]), shape: [d]),
-                           bestCost: bestCost[leader], history: history,
-                           evaluations: history.count * p, stopReason: stop,
-                           finalPositions: SwarmMath.tensor(evaluated, shape: [p, d]))
     }
 
     /// The index of the best personal best in each particle's neighbourhood.

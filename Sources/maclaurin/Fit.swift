@@ -21,6 +21,8 @@ struct Fit: ParsableCommand {
               maclaurin fit Examples/sincos.csv --optimizer pso --out pso.json
               maclaurin fit data.npz --layers 2,32,32,1 --activation sigmoid --out m.json
               maclaurin fit data.csv --optimizer pso+adam --out model.safetensors
+              maclaurin fit data.csv --optimizer adam --checkpoint run.ckpt --out m.json
+              maclaurin fit data.csv --optimizer adam --resume run.ckpt --out m.json
             """
     )
 
@@ -59,6 +61,17 @@ struct Fit: ParsableCommand {
                                + "Default: not written.", valueName: "MODEL.json|MODEL.safetensors"))
     var out: String?
 
+    @Option(help: ArgumentHelp("Write a checkpoint here every --checkpoint-every iterations (weights, optimiser or "
+                               + "swarm state, history), atomically. Default: none.", valueName: "CHECKPOINT.safetensors"))
+    var checkpoint: String?
+
+    @Option(help: "Iterations between checkpoints.")
+    var checkpointEvery: Int = 100
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint, bit for bit as if it had not stopped; "
+                               + "give the same options as that run. Default: a new run.", valueName: "CHECKPOINT.safetensors"))
+    var resume: String?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -69,6 +82,7 @@ struct Fit: ParsableCommand {
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         if particles < 2 { throw ValidationError("--particles must be at least 2") }
         if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
     }
 
     func run() throws {
@@ -103,27 +117,88 @@ struct Fit: ParsableCommand {
             return true
         }
         let swarm = ParticleSwarm<S>(particles: particles, seed: seed)
-        switch optimizer {
-        case .adam:
-            var adam = Adam<S>(learningRate: learningRate)
-            _ = try fit(&model, objective: objective, optimizer: &adam, iterations: steps) { report($0, 0) }
-        case .lbfgs:
-            var lbfgs = LBFGS<S>()
-            _ = try fit(&model, objective: objective, optimizer: &lbfgs, iterations: steps) { report($0, 0) }
-        case .pso:
-            let swarmObjective = DerivativeSwarmObjective(model: model, objective: objective)
-            let result = swarm.minimize(swarmObjective, initialization: .layerInitializers(model), iterations: steps) { i, cost in
-                reporter.report(step: i, [("loss", cost)]); return true
+        if let checkpoint { try Resume.checkFolder(of: checkpoint, option: "--checkpoint") }
+        let settings = try checkpointSettings(steps: steps)
+        let saved = try resume.map { try Resume.read($0, kind: "fit", settings: settings) }
+        let phases = optimizer == .psoAdam ? ["swarm", "refine"] : [optimizer == .pso ? "swarm" : "gradient"]
+        let phase = saved?.values["phase"] ?? phases[0]
+        if let saved, !phases.contains(phase) {
+            throw CLIError("--resume: \(saved.file): phase \"\(phase.prefix(20))\" is not one of \(optimizer.rawValue)'s (\(phases.joined(separator: ", ")))")
+        }
+        var history = TrainingHistory()
+        do {
+            if let saved, phase != "swarm" {
+                model = try saved.model(model)
+                history = try TrainingHistory(from: saved, prefix: "history", kinds: objective.evaluate(model).perKind)
             }
-            model = swarmObjective.model(at: result.bestPosition)
-        case .psoAdam:
-            let swarmObjective = DerivativeSwarmObjective(model: model, objective: objective)
-            let result = swarm.minimize(swarmObjective, initialization: .layerInitializers(model), iterations: steps) { i, cost in
-                reporter.report(step: i, [("loss", cost)]); return true
+        } catch { throw CLIError("--resume: \(error)") }
+        /// Checkpoints of a gradient phase ("gradient", or "refine" after the swarm of pso+adam).
+        func checkpoints<O: CheckpointableOptimizer>(_: O.Type, phase: String) -> FitCheckpoints<S, O>? {
+            checkpoint.map { path in
+                FitCheckpoints(every: checkpointEvery) { (m: Sequential<S>, o: O, h: TrainingHistory) throws(TrainingError) in
+                    var state = Checkpoint(kind: "fit", settings: settings)
+                    state.values["phase"] = phase
+                    state.setModel(m)
+                    o.save(to: &state, prefix: "optimizer")
+                    h.save(to: &state, prefix: "history")
+                    try Resume.write(state, to: path, step: h.losses.count)
+                }
             }
-            model = swarmObjective.model(at: result.bestPosition)
-            var adam = Adam<S>(learningRate: learningRate)
-            _ = try fit(&model, objective: objective, optimizer: &adam, iterations: refineIterations) { report($0, steps) }
+        }
+        func restored<O: CheckpointableOptimizer>(_ optimizer: O) throws -> O {
+            guard let saved, phase != "swarm" else { return optimizer }
+            var o = optimizer
+            do { try o.restore(from: saved, prefix: "optimizer", shapes: model.parameters.map(\.shape)) } catch {
+                throw CLIError("--resume: \(error)")
+            }
+            return o
+        }
+        /// The swarm phase: from the start or from the checkpoint, written every --checkpoint-every iterations.
+        func runSwarm() throws {
+            let swarmObjective = DerivativeSwarmObjective(model: model, objective: objective)
+            var state = swarm.start(dimension: swarmObjective.dimension, initialization: .layerInitializers(model))
+            if let saved {
+                do { state = try SwarmState(from: saved, prefix: "swarm", particles: particles, dimension: swarmObjective.dimension) }
+                catch { throw CLIError("--resume: \(error)") }
+            }
+            while state.stopReason == nil && state.iteration < steps {
+                swarm.run(swarmObjective, state: &state, iterations: steps,
+                          pausingAfter: checkpoint == nil ? nil : state.iteration + checkpointEvery) { i, cost in
+                    reporter.report(step: i, [("loss", cost)]); return true
+                }
+                if let checkpoint {
+                    var snapshot = Checkpoint(kind: "fit", settings: settings)
+                    snapshot.values["phase"] = "swarm"
+                    state.save(to: &snapshot, prefix: "swarm")
+                    try Resume.write(snapshot, to: checkpoint, step: state.iteration)
+                }
+            }
+            model = swarmObjective.model(at: state.result.bestPosition)
+        }
+        do {
+            switch optimizer {
+            case .adam:
+                var adam = try restored(Adam<S>(learningRate: learningRate))
+                _ = try fit(&model, objective: objective, optimizer: &adam, iterations: steps, resuming: history,
+                            checkpoints: checkpoints(Adam<S>.self, phase: "gradient")) { report($0, 0) }
+            case .lbfgs:
+                var lbfgs = try restored(LBFGS<S>())
+                _ = try fit(&model, objective: objective, optimizer: &lbfgs, iterations: steps, resuming: history,
+                            checkpoints: checkpoints(LBFGS<S>.self, phase: "gradient")) { report($0, 0) }
+            case .pso:
+                try runSwarm()
+            case .psoAdam:
+                if phase == "swarm" { try runSwarm() }
+                var adam = try restored(Adam<S>(learningRate: learningRate))
+                _ = try fit(&model, objective: objective, optimizer: &adam, iterations: refineIterations, resuming: history,
+                            checkpoints: checkpoints(Adam<S>.self, phase: "refine")) { report($0, steps) }
+            }
+        } catch let error as TrainingError {
+            var message = "training stopped: \(error)"
+            if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+                message += "; the last good checkpoint is \(checkpoint)"
+            }
+            throw CLIError(message)
         }
         let (loss, perKind) = objective.evaluate(model)
         if let out {
@@ -132,6 +207,19 @@ struct Fit: ParsableCommand {
         var result: [String: Any] = ["loss": loss, "mse": Dictionary(uniqueKeysWithValues: perKind.map { ("\($0.kind)", $0.meanSquaredError) })]
         if let out { result["model"] = out }
         print(try JSONOutput.string(result))
+    }
+}
+
+extension Fit {
+    /// The settings a checkpoint records and `--resume` must repeat (the data by a digest of its bytes).
+    func checkpointSettings(steps: Int) throws -> [String: String] {
+        var settings = ["data": try Resume.digest(of: data), "layers": layers, "activation": activation,
+                        "optimizer": optimizer.rawValue, "iterations": String(steps), "seed": String(seed),
+                        "precision": precision.rawValue]
+        if optimizer == .pso || optimizer == .psoAdam { settings["particles"] = String(particles) }
+        if optimizer == .adam || optimizer == .psoAdam { settings["learning-rate"] = Resume.text(learningRate) }
+        if optimizer == .psoAdam { settings["refine-iterations"] = String(refineIterations) }
+        return settings
     }
 }
 

@@ -23,6 +23,8 @@ struct Train: ParsableCommand {
               maclaurin train --dataset cifar10:cifar-10-batches-bin --epochs 20 --flip
               maclaurin train --epochs 4 --order 5 --out cnn.safetensors
               maclaurin train --model small.json --epochs 4 --out small.safetensors
+              maclaurin train --epochs 20 --checkpoint run.ckpt --out cnn.safetensors
+              maclaurin train --epochs 20 --resume run.ckpt --out cnn.safetensors
             """
     )
 
@@ -63,6 +65,15 @@ struct Train: ParsableCommand {
                                + "Default: not written.", valueName: "MODEL.safetensors"))
     var out: String?
 
+    @Option(help: ArgumentHelp("After every epoch, write a checkpoint here (weights, Adam state, random streams, "
+                               + "history), atomically: a kill leaves the previous or the new one whole. Default: none.",
+                               valueName: "CHECKPOINT.safetensors"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint, bit for bit as if it had not stopped; "
+                               + "give the same options as that run. Default: a new run.", valueName: "CHECKPOINT.safetensors"))
+    var resume: String?
+
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (default: all).")
     var trainLimit: Int?
 
@@ -88,6 +99,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let data = try ImageDataset(parsing: dataset)
         if let out { try checkWritable(out) }
+        if let checkpoint { try Resume.checkFolder(of: checkpoint, option: "--checkpoint") }
         let train = try data.trainSplit(limit: trainLimit)
         let test = try data.testSplit(limit: testLimit)
         let net = try makeModel(for: train)
@@ -101,20 +113,55 @@ struct Train: ParsableCommand {
         let rates = schedule.schedule(steps: epochs * stepsPerEpoch)
         var trainer = try ClassifierTrainer(model: net, optimizer: Adam<Float>(learningRate: learningRate, schedule: rates),
                                             batchSize: batch, seed: seed)
-        trainer.augmentation = ImageAugmentation(maxShift: shift ?? (data.isDigits ? 1 : 0), horizontalFlip: flip)
+        let maxShift = shift ?? (data.isDigits ? 1 : 0)
+        trainer.augmentation = ImageAugmentation(maxShift: maxShift, horizontalFlip: flip)
+        let settings = checkpointSettings(net, trainImages: train.count, testImages: test.count, maxShift: maxShift)
+        var history: [ClassifierEpochReport] = []
+        if let resume {
+            let saved = try Resume.read(resume, kind: "train", settings: settings)
+            do {
+                let done = try saved.integer("epoch", in: 0...epochs)
+                try trainer.restore(from: saved)
+                let rows = try saved.doubles("history", count: done * 7)
+                history = try (0..<done).map { e in
+                    guard let report = ClassifierEpochReport(row: Array(rows[(e * 7)..<(e * 7 + 7)]), epoch: e + 1,
+                                                             epochs: epochs, steps: (e + 1) * stepsPerEpoch) else {
+                        throw CLIError("\(resume): the history of epoch \(e + 1) is damaged")
+                    }
+                    return report
+                }
+            } catch { throw CLIError("--resume: \(error)") }
+            if !quiet { history.forEach(printEpoch) }
+        }
         let started = ContinuousClock.now
-        var last: ClassifierEpochReport?
+        var last = history.last
         do {
-            _ = try trainer.fit(on: train, test: test, epochs: epochs) { report in
-                last = report
-                if !quiet { printEpoch(report) }
-                return true
+            // One epoch at a time, so that the checkpoint is written between epochs.
+            for epoch in history.count..<epochs {
+                _ = try trainer.fit(on: train, test: test, epochs: epoch + 1, completedEpochs: epoch) { report in
+                    var report = report
+                    report.epochs = epochs
+                    last = report
+                    history.append(report)
+                    if !quiet { printEpoch(report) }
+                    return true
+                }
+                if let checkpoint {
+                    var state = Checkpoint(kind: "train", settings: settings)
+                    trainer.save(to: &state)
+                    state.values["epoch"] = String(epoch + 1)
+                    state.setDoubles(history.flatMap(\.row), for: "history")
+                    try Resume.write(state, to: checkpoint, step: trainer.step)
+                }
             }
         } catch {
             var message = "training stopped: \(error)"
             if let out {
                 try ModelFile.save(trainer.model, to: URL(fileURLWithPath: out))
                 message += "; the parameters of the last good step were written to \(out)"
+            }
+            if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+                message += "; the checkpoint of the last completed epoch (\(history.count)) is \(checkpoint)"
             }
             throw CLIError(message)
         }
@@ -132,6 +179,16 @@ struct Train: ParsableCommand {
         if let train = last?.train { result["train_loss"] = jsonNumber(train.loss); result["train_accuracy"] = train.accuracy }
         if let out { result["out"] = out }
         print(try JSONOutput.string(result))
+    }
+
+    /// The settings a checkpoint records and `--resume` must repeat: everything that shapes the run.
+    func checkpointSettings(_ net: Sequential<Float>, trainImages: Int, testImages: Int, maxShift: Int) -> [String: String] {
+        let architecture = (try? ModelJSON.encode(net, includeWeights: false, prettyPrinted: false))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        return ["dataset": dataset, "model": model, "architecture": architecture, "epochs": String(epochs),
+                "batch": String(batch), "learning-rate": Resume.text(learningRate), "schedule": schedule.rawValue,
+                "shift": String(maxShift), "flip": String(flip), "seed": String(seed),
+                "train-images": String(trainImages), "test-images": String(testImages)]
     }
 
     /// The model to train: the Taylor CNN sized to the data, or a model file.
