@@ -34,8 +34,40 @@ public struct TrainingProgress {
 public struct TrainingHistory {
     /// The loss of every step.
     public var losses: [Double] = []
+    /// The kinds (with counts and weights) of the per-kind errors, once for the whole run.
+    public private(set) var kinds: [KindLoss] = []
+    /// The per-kind errors of every step, step-major (`kinds.count` per step): 8 bytes per kind
+    /// and step, so a long run's history stays small (an array of `KindLoss` per step took about
+    /// 250 bytes per step).
+    public private(set) var perKindErrors: [Double] = []
     /// Per-kind errors of every step.
-    public var perKind: [[KindLoss]] = []
+    public var perKind: [[KindLoss]] {
+        get {
+            guard !kinds.isEmpty else { return Array(repeating: [], count: stepsWithoutKinds) }
+            return stride(from: 0, to: perKindErrors.count, by: kinds.count).map { start in
+                kinds.enumerated().map { k, kind in
+                    var entry = kind
+                    entry.meanSquaredError = perKindErrors[start + k]
+                    return entry
+                }
+            }
+        }
+        set {
+            kinds = []; perKindErrors = []; stepsWithoutKinds = 0
+            for step in newValue { appendPerKind(step) }
+        }
+    }
+    /// Steps recorded with no per-kind errors (an objective without kinds).
+    private var stepsWithoutKinds = 0
+
+    /// Records the per-kind errors of one step. The kinds must be those of the earlier steps.
+    public mutating func appendPerKind(_ step: [KindLoss]) {
+        if step.isEmpty && kinds.isEmpty { stepsWithoutKinds += 1; return }
+        if kinds.isEmpty && perKindErrors.isEmpty && stepsWithoutKinds == 0 { kinds = step.map { var k = $0; k.meanSquaredError = 0; return k } }
+        precondition(step.count == kinds.count && zip(step, kinds).allSatisfy { $0.kind == $1.kind },
+                     "training history: the kinds changed between steps")
+        perKindErrors.append(contentsOf: step.map(\.meanSquaredError))
+    }
     /// True when the progress callback asked to stop before `iterations` steps.
     public var stoppedEarly = false
     /// Objective evaluations (line searches evaluate several times per step).
@@ -100,7 +132,7 @@ public func fit<Scalar: TensorScalar, O: Optimizer>(
         }
         model.parameters = parameters
         history.losses.append(loss)
-        history.perKind.append(lastPerKind)
+        history.appendPerKind(lastPerKind)
         if let checkpoints, step % checkpoints.every == 0 || step == iterations {
             try checkpoints.save(model, optimizer, history)
         }

@@ -4,7 +4,7 @@ extension TrainingHistory {
     /// Saves the losses, the per-kind errors and the evaluation count under `prefix`.
     public func save(to checkpoint: inout Checkpoint, prefix: String) {
         checkpoint.setDoubles(losses, for: prefix + "/losses")
-        checkpoint.setDoubles(perKind.flatMap { $0.map(\.meanSquaredError) }, for: prefix + "/per_kind")
+        checkpoint.setDoubles(perKindErrors, for: prefix + "/per_kind")
         checkpoint.values[prefix + "/evaluations"] = String(evaluations)
     }
 
@@ -15,12 +15,12 @@ extension TrainingHistory {
         self.init()
         losses = try checkpoint.doubles(prefix + "/losses")
         let errors = try checkpoint.doubles(prefix + "/per_kind", count: losses.count * kinds.count)
-        perKind = (0..<losses.count).map { step in
-            kinds.enumerated().map { k, kind in
+        for step in 0..<losses.count {
+            appendPerKind(kinds.enumerated().map { k, kind in
                 var entry = kind
                 entry.meanSquaredError = errors[step * kinds.count + k]
                 return entry
-            }
+            })
         }
         evaluations = try checkpoint.integer(prefix + "/evaluations")
     }
