@@ -129,11 +129,15 @@ final class DerivativeObjectiveTests: XCTestCase {
         let disjoint: DerivativeDataset<Double> = Fixtures.dataset(
             inputs: 2, kinds: [.value(output: 0), .firstPartial(output: 0, input: 0), .firstPartial(output: 0, input: 1)], count: 9)
         let valuesOnly: DerivativeDataset<Double> = Fixtures.dataset(inputs: 2, kinds: [.value(output: 0)], count: 5)
+        // Enough samples (3 x 1101) that the fused kernel runs on tiles of the data, with groups
+        // of an odd size (tiles of unequal length).
+        let tiled: DerivativeDataset<Double> = Fixtures.dataset(
+            inputs: 2, kinds: [.value(output: 0), .firstPartial(output: 0, input: 0), .firstPartial(output: 0, input: 1)], count: 1101)
         let models: [Sequential<Double>] = [
             Fixtures.mlp([2, 8, 8, 1], hidden: .tanh), Fixtures.mlp([2, 5, 1], hidden: .sigmoid, output: .tanh),
             Fixtures.mlp([2, 4, 3, 6, 1], hidden: .tanh, output: .sigmoid), Fixtures.mlp([2, 3, 1], hidden: .linear),
         ]
-        for (di, data) in [sharedData, disjoint, valuesOnly].enumerated() {
+        for (di, data) in [sharedData, disjoint, valuesOnly, tiled].enumerated() {
             for weighting in [KindWeighting.equal, .bySampleCount] {
                 let objective = DerivativeObjective(dataset: data, weighting: weighting)
                 for (mi, model) in models.enumerated() {
@@ -143,6 +147,8 @@ final class DerivativeObjectiveTests: XCTestCase {
                     XCTAssertEqual(fast.perKind.count, tape.perKind.count)
                     for (a, b) in zip(fast.perKind, tape.perKind) {
                         XCTAssertEqual(a.kind, b.kind)
+                        XCTAssertEqual(a.count, b.count, "data \(di)")
+                        XCTAssertEqual(a.weight, b.weight, "data \(di)")
                         XCTAssertLessThan(Fixtures.relativeError(a.meanSquaredError, b.meanSquaredError), 1e-12)
                     }
                     let gf = ParameterVector.flatten(fast.gradients), gt = ParameterVector.flatten(tape.gradients)
