@@ -9,7 +9,7 @@
 # untouched. Exits non-zero when a test fails or ThreadSanitizer reports a data race.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter="${1:-ThreadPoolTests|GEMMTests|ConvPoolKernelTests|ReduceLayoutKernelTests|ElementwiseKernelTests|MLPKernelTests|FastDerivativeTests|DifferentiableFunctionTests|ParticleSwarmTests|ClassifierTrainerTests|FitTests}"
+filter="${1:-ThreadPoolTests|GEMMTests|ConvPoolKernelTests|ReduceLayoutKernelTests|ElementwiseKernelTests|MLPKernelTests|FastDerivativeTests|DifferentiableFunctionTests|ParticleSwarmTests|ClassifierTrainerTests|FitTests|DerivativeObjectiveTests|WorkloadTests|CheckpointTests}"
 log="$(mktemp)"
 # halt_on_error: the first race fails the run; second_deadlock_stack for readable lock reports.
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
