@@ -39,13 +39,7 @@ extension DerivativeObjective {
             return nil
         }
         guard let g = result.gradients as? [Tensor<Scalar>] else { return nil }
-        // Tiles report their own (scaled) kind weights: report this objective's.
-        let perKind = result.perKind.map { k -> KindLoss in
-            var k = k
-            if let group = dataset.groups.firstIndex(where: { $0.kind == k.kind }) { k.weight = weights[group] }
-            return k
-        }
-        return ObjectiveEvaluation(loss: result.loss, perKind: perKind, gradients: g)
+        return ObjectiveEvaluation(loss: result.loss, perKind: result.perKind, gradients: g)
     }
 
     func kernel<T: KernelFloat>(_: T.Type, _ shape: MLPShape) -> TiledSobolevKernel<T>? {
@@ -53,49 +47,58 @@ extension DerivativeObjective {
         if let k = cache.kernel as? TiledSobolevKernel<T>, k.shape == shape { return k }
         guard !cache.dataIneligible else { return nil }
         let tiles = Self.tileCount(samples: dataset.sampleCount)
-        var kernels: [MLPSobolevKernel<T>] = []
+        var kernels: [MLPSobolevKernel<T>] = [], groups: [[Int]] = []
         for t in 0..<tiles {
-            guard let rows = SupervisedRows<T>(tiles == 1 ? self : tile(t, of: tiles)) else { cache.dataIneligible = true; return nil }
+            let (objective, kept) = tiles == 1 ? (self, Array(dataset.groups.indices)) : tile(t, of: tiles)
+            guard let rows = SupervisedRows<T>(objective) else { cache.dataIneligible = true; return nil }
             kernels.append(MLPSobolevKernel(shape: shape, rows: rows, threads: tiles == 1 ? defaultThreadCount : 1))
+            groups.append(kept)
         }
-        let k = TiledSobolevKernel(shape: shape, kernels: kernels)
+        let template = dataset.groups.indices.map { KindLoss(kind: dataset.groups[$0].kind, meanSquaredError: 0, count: 0, weight: weights[$0]) }
+        let k = TiledSobolevKernel(shape: shape, kernels: kernels, groups: groups, template: template)
         cache.kernel = k
         return k
     }
 
     /// Tiles of the fused kernel for `samples` samples: one below 1,536 samples (its products
-    /// then split over threads), else one per 768 samples, at most 8. A fixed function of the
+    /// then split over threads), else one per 1,536 samples, at most 8. A fixed function of the
     /// data (not of the thread count), so results do not depend on the thread count.
     static func tileCount(samples: Int) -> Int { samples < 1536 ? 1 : Swift.min(8, samples / 1536) }
 
     /// Tile `t` of `tiles`: every group cut into `tiles` consecutive runs of samples (samples at
     /// the same point in different groups stay in the same tile when the groups list their
-    /// points in the same order), with weights scaled so that the tiles' losses and gradients
-    /// add up to this objective's.
-    func tile(_ t: Int, of tiles: Int) -> DerivativeObjective<Scalar> {
-        var groups: [DerivativeGroup<Scalar>] = [], weights: [DerivativeKind: Double] = [:]
+    /// points in the same order), with group weights scaled so that the tiles' losses and
+    /// gradients add up to this objective's; and the indices of this objective's groups the tile
+    /// keeps (a group with fewer samples than tiles is absent from some), in order.
+    func tile(_ t: Int, of tiles: Int) -> (objective: DerivativeObjective<Scalar>, groups: [Int]) {
+        var groups: [DerivativeGroup<Scalar>] = [], kept: [Int] = [], weights: [DerivativeKind: Double] = [:]
         for (g, group) in dataset.groups.enumerated() {
             let count = group.count, lo = count * t / tiles, hi = count * (t + 1) / tiles
             guard hi > lo else { continue }
             groups.append(DerivativeGroup(kind: group.kind, points: group.points.slice(axis: 0, lo..<hi),
                                           targets: group.targets.slice(axis: 0, lo..<hi)))
-            weights[group.kind] = self.weights[g] * Double(hi - lo) / Double(count)
+            kept.append(g)
+            weights[group.kind] = self.weights[g] * Double(hi - lo) / Double(count)  // one group per kind
         }
-        return DerivativeObjective(dataset: DerivativeDataset(inputCount: dataset.inputCount, groups: groups),
-                                   weighting: .custom(weights))
+        let data = DerivativeDataset(inputCount: dataset.inputCount, groups: groups)
+        return (DerivativeObjective(dataset: data, weighting: .custom(weights)), kept)
     }
 }
 
 /// The fused kernel over fixed tiles of the data, run side by side on the thread pool (one
 /// single-threaded kernel per tile: one parallel region per step instead of one per product
-/// and pass); losses, per-kind errors and gradients are added tile by tile in tile order.
+/// and pass); losses, per-group errors and gradients are added tile by tile in tile order.
 final class TiledSobolevKernel<T: KernelFloat> {
     let shape: MLPShape
     let kernels: [MLPSobolevKernel<T>]
+    /// Per tile, the whole objective's group of each of its per-group errors.
+    let groups: [[Int]]
+    /// The whole objective's groups (kind and weight; errors and counts are filled in).
+    let template: [KindLoss]
 
-    init(shape: MLPShape, kernels: [MLPSobolevKernel<T>]) {
-        precondition(!kernels.isEmpty, "tiled Sobolev kernel: no tiles")
-        self.shape = shape; self.kernels = kernels
+    init(shape: MLPShape, kernels: [MLPSobolevKernel<T>], groups: [[Int]], template: [KindLoss]) {
+        precondition(!kernels.isEmpty && groups.count == kernels.count, "tiled Sobolev kernel: \(kernels.count) tiles, \(groups.count) group maps")
+        self.shape = shape; self.kernels = kernels; self.groups = groups; self.template = template
     }
 
     func lossAndGradients(_ parameters: [Tensor<T>]) -> (loss: Double, perKind: [KindLoss], gradients: [Tensor<T>]) {
@@ -103,22 +106,16 @@ final class TiledSobolevKernel<T: KernelFloat> {
         let results = MaclaurinTensor.Parallel.mapTiles(rows: kernels.count, tile: 1) { [kernels] r in
             kernels[r.lowerBound].lossAndGradients(parameters)
         }
-        var loss = 0.0, gradients = results[0].gradients
-        var perKind = results[0].perKind.map { k -> KindLoss in var k = k; k.meanSquaredError *= Double(k.count); return k }
-        for (i, r) in results.enumerated() {
+        var loss = 0.0, gradients = results[0].gradients, perKind = template
+        for (t, r) in results.enumerated() {
             loss += r.loss
-            guard i > 0 else { continue }
-            for j in gradients.indices { gradients[j] = gradients[j] + r.gradients[j] }
-            for (j, k) in r.perKind.enumerated() {
-                if let at = perKind.firstIndex(where: { $0.kind == k.kind }) {
-                    perKind[at].meanSquaredError += k.meanSquaredError * Double(k.count)
-                    perKind[at].count += k.count
-                } else {
-                    var k = k; k.meanSquaredError *= Double(k.count); perKind.insert(k, at: Swift.min(j, perKind.count))
-                }
+            if t > 0 { for j in gradients.indices { gradients[j] = gradients[j] + r.gradients[j] } }
+            for (k, g) in zip(r.perKind, groups[t]) {
+                perKind[g].meanSquaredError += k.meanSquaredError * Double(k.count)
+                perKind[g].count += k.count
             }
         }
-        for j in perKind.indices { perKind[j].meanSquaredError /= Double(Swift.max(1, perKind[j].count)) }
+        for g in perKind.indices { perKind[g].meanSquaredError /= Double(Swift.max(1, perKind[g].count)) }
         return (loss, perKind, gradients)
     }
 }
