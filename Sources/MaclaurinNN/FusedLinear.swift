@@ -46,7 +46,7 @@ enum FusedLinear {
             convolveInParallel(x, kernel: kernel, bias: bias, geometry: g, relu: activation == .relu, into: &y)
             return y
         }
-        let chunk = Swift.max(1, Swift.min(g.batch, columnBytesPerChunk / Swift.max(1, pixels * k * MemoryLayout<Scalar>.stride)))
+        let chunk = imagesPerChunk(g, columnBytes: columnBytesPerChunk, rowLength: k, Scalar.self)
         var columns = Tensor<Scalar>(uninitializedShape: [chunk * pixels, k])
         x.withUnsafePointer { xp in kernel.withUnsafePointer { wp in y.withUnsafeMutablePointer { yp in
             columns.withUnsafeMutablePointer { cp in
@@ -79,7 +79,7 @@ enum FusedLinear {
         if let bias { precondition(bias.shape == [n], "fused conv: bias \(bias.shape) for \(n) filters") }
         var packed = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
         kernel.withUnsafePointer { wp in packed.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
-        let chunk = Swift.max(1, Swift.min(g.batch, columnBytesPerTask / Swift.max(1, pixels * k * MemoryLayout<Scalar>.stride)))
+        let chunk = imagesPerChunk(g, columnBytes: columnBytesPerTask, rowLength: k, Scalar.self)
         let tasks = (g.batch + chunk - 1) / chunk
         let act = relu ? MCL_MLP_RELU : MCL_MLP_LINEAR
         x.withUnsafePointer { xp in packed.withUnsafePointer { pp in y.withUnsafeMutablePointer { yp in
@@ -96,6 +96,14 @@ enum FusedLinear {
                 }
             }
         } } }
+    }
+
+    /// Images (at least 1, at most the batch) whose im2col columns, `rowLength` scalars per output
+    /// pixel, fit in `columnBytes`.
+    private static func imagesPerChunk<Scalar: TensorScalar>(_ g: ConvGeometry, columnBytes: Int, rowLength: Int,
+                                                             _: Scalar.Type) -> Int {
+        let perImage = g.outHeight * g.outWidth * rowLength * MemoryLayout<Scalar>.stride
+        return Swift.max(1, Swift.min(g.batch, columnBytes / Swift.max(1, perImage)))
     }
 
     /// Calls `body` with a pointer to the scalars of `tensor`, or nil.
