@@ -40,21 +40,15 @@ public struct TrainingHistory {
     /// and step, so a long run's history stays small (an array of `KindLoss` per step took about
     /// 250 bytes per step).
     public private(set) var perKindErrors: [Double] = []
-    /// Per-kind errors of every step.
+    /// Per-kind errors of every step (recorded with `appendPerKind`).
     public var perKind: [[KindLoss]] {
-        get {
-            guard !kinds.isEmpty else { return Array(repeating: [], count: stepsWithoutKinds) }
-            return stride(from: 0, to: perKindErrors.count, by: kinds.count).map { start in
-                kinds.enumerated().map { k, kind in
-                    var entry = kind
-                    entry.meanSquaredError = perKindErrors[start + k]
-                    return entry
-                }
+        guard !kinds.isEmpty else { return Array(repeating: [], count: stepsWithoutKinds) }
+        return stride(from: 0, to: perKindErrors.count, by: kinds.count).map { start in
+            kinds.enumerated().map { k, kind in
+                var entry = kind
+                entry.meanSquaredError = perKindErrors[start + k]
+                return entry
             }
-        }
-        set {
-            kinds = []; perKindErrors = []; stepsWithoutKinds = 0
-            for step in newValue { appendPerKind(step) }
         }
     }
     /// Steps recorded with no per-kind errors (an objective without kinds).
