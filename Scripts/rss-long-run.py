@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peak and per-report resident memory of a long `maclaurin` run (issue: memory stays flat).
+"""Peak and per-report resident memory of a long `maclaurin` run (does memory stay flat?).
 
 usage: Scripts/rss-long-run.py [--binary PATH] -- ARGS...
 e.g.   Scripts/rss-long-run.py -- train --epochs 60 --json
@@ -11,7 +11,7 @@ VmHWM (peak) from /proc. Prints one line per report and a summary: RSS at the fi
 warm-up (the 3rd), the last, the peak, and the growth from the 3rd to the last report. A flat run
 grows by a few MB at most; a leak grows with the number of reports.
 """
-import json, os, subprocess, sys
+import json, subprocess, sys
 
 def status(pid):
     out = {}
