@@ -58,18 +58,5 @@ static long band_row(const conv_geom *g, long bh, long nb, long b)
     return r < 0 ? 0 : (r > g->H ? g->H : r);
 }
 
-#define T float
-#define SFX(name) name##_f
-#define PUB(name) mcl_s_##name
-#include "conv_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
-
-#define T double
-#define SFX(name) name##_d
-#define PUB(name) mcl_d_##name
-#include "conv_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
+#define MCLCK_TEMPLATE "conv_tmpl.h"
+#include "ck_instantiate.h"

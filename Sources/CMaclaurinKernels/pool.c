@@ -89,18 +89,5 @@ static long maxpool_fast_d(const pool_geom *g, const double *src, double *dst, i
     return 0;
 }
 
-#define T float
-#define SFX(name) name##_f
-#define PUB(name) mcl_s_##name
-#include "pool_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
-
-#define T double
-#define SFX(name) name##_d
-#define PUB(name) mcl_d_##name
-#include "pool_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
+#define MCLCK_TEMPLATE "pool_tmpl.h"
+#include "ck_instantiate.h"

@@ -15,18 +15,5 @@
 /// the error grows like (RB + mid / RB) ulps instead of mid).
 #define MCLCK_RED_RB 64L
 
-#define T float
-#define SFX(name) name##_f
-#define PUB(name) mcl_s_##name
-#include "reduce_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
-
-#define T double
-#define SFX(name) name##_d
-#define PUB(name) mcl_d_##name
-#include "reduce_tmpl.h"
-#undef T
-#undef SFX
-#undef PUB
+#define MCLCK_TEMPLATE "reduce_tmpl.h"
+#include "ck_instantiate.h"
