@@ -128,23 +128,15 @@ static void P(pack_a)(const P(gemm_job) * g, long i0, long mc, T *dst) {
 static void P(edge_tile)(const P(gemm_job) * g, const T *a, long rsa, long csa, const T *b, T *c, long mr,
                          long nr) {
     _Alignas(64) T tile[MR * NR];
-    const long ldc = g->ldc;
+    // Element (i, j) of the tile is c[i * rs + j * cs] (rows and columns swapped for a transposed C).
+    const long rs = g->tc ? 1 : g->ldc, cs = g->tc ? g->ldc : 1;
     for (long i = 0; i < MR * NR; i++) tile[i] = 0;
-    if (g->beta_k != 0) {
-        if (g->tc)
-            for (long j = 0; j < nr; j++)
-                for (long i = 0; i < mr; i++) tile[i * NR + j] = c[j * ldc + i];
-        else
-            for (long i = 0; i < mr; i++)
-                for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * ldc + j];
-    }
-    KERNEL(g->kc, a, rsa, csa, b, tile, NR, g->alpha, g->beta_k);
-    if (g->tc)
-        for (long j = 0; j < nr; j++)
-            for (long i = 0; i < mr; i++) c[j * ldc + i] = tile[i * NR + j];
-    else
+    if (g->beta_k != 0)
         for (long i = 0; i < mr; i++)
-            for (long j = 0; j < nr; j++) c[i * ldc + j] = tile[i * NR + j];
+            for (long j = 0; j < nr; j++) tile[i * NR + j] = c[i * rs + j * cs];
+    KERNEL(g->kc, a, rsa, csa, b, tile, NR, g->alpha, g->beta_k);
+    for (long i = 0; i < mr; i++)
+        for (long j = 0; j < nr; j++) c[i * rs + j * cs] = tile[i * NR + j];
 }
 
 /// Computes the micro-tile at C rows ic + ir ... (ir < mc) and columns jr ... (< n1) from the
