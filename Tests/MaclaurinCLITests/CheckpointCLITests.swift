@@ -4,21 +4,7 @@ import XCTest
 /// `--checkpoint` and `--resume` of `train` and `fit`, on real processes: a run killed with SIGKILL
 /// after it wrote a checkpoint, then resumed, ends with the same model file, byte for byte, as a
 /// run that was never interrupted.
-final class CheckpointCLITests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-resume-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func path(_ name: String) throws -> String { try XCTUnwrap(folder).appendingPathComponent(name).path }
-
+final class CheckpointCLITests: ScratchFolderTestCase {
     /// Starts `maclaurin arguments...`, waits until `file` exists, then kills the process with SIGKILL.
     /// - Returns: false when the process ended on its own before the file appeared or before the kill.
     private func runAndKill(_ arguments: [String], whenExists file: String, timeout: TimeInterval = 120) throws -> Bool {

@@ -3,21 +3,7 @@ import Maclaurin
 import XCTest
 
 /// `fit` and `evaluate` on derivative data (CSV and .npz), `derive --points/--out`, by running the binary.
-final class DerivativeDataCLITests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-cli-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func path(_ name: String) throws -> String { try XCTUnwrap(folder).appendingPathComponent(name).path }
-
+final class DerivativeDataCLITests: ScratchFolderTestCase {
     /// 48 samples of sin(x1) cos(x2) on a grid: values, both first partials and the mixed second partial.
     private func sinCosData() -> DerivativeDataset<Double> {
         var samples: [(kind: DerivativeKind, point: [Double], target: Double)] = []

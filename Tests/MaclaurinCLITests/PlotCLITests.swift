@@ -5,21 +5,7 @@ import FoundationXML
 import XCTest
 
 /// `maclaurin plot history` and `maclaurin plot fit`, run as a user would, on the output of `fit`.
-final class PlotCLITests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-plot-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func path(_ name: String) throws -> String { try XCTUnwrap(folder).appendingPathComponent(name).path }
-
+final class PlotCLITests: ScratchFolderTestCase {
     private func write(_ text: String, to name: String) throws -> String {
         let p = try path(name)
         try Data(text.utf8).write(to: URL(fileURLWithPath: p))

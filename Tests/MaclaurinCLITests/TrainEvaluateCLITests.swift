@@ -53,21 +53,7 @@ enum CLI {
     }
 }
 
-final class TrainEvaluateCLITests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-cli-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func path(_ name: String) throws -> String { try XCTUnwrap(folder).appendingPathComponent(name).path }
-
+final class TrainEvaluateCLITests: ScratchFolderTestCase {
     func testHelpMentionsEveryOption() throws {
         let top = try CLI.run(["--help"])
         XCTAssertEqual(top.status, 0, top.error)
