@@ -5,21 +5,7 @@ import XCTest
 
 /// Checkpoints: a run stopped after N steps and resumed from its checkpoint FILE ends with exactly
 /// the weights (bit for bit) of the run that never stopped.
-final class CheckpointTests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-checkpoint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func file(_ name: String) throws -> URL { try XCTUnwrap(folder).appendingPathComponent(name) }
-
+final class CheckpointTests: ScratchFolderTestCase {
     /// Bit patterns, so that -0 != 0 and NaN payloads count.
     private func bits<S: TensorScalar>(_ tensors: [Tensor<S>]) -> [[UInt64]] {
         tensors.map { $0.scalars.map { UInt64(Double($0).bitPattern) } }

@@ -4,21 +4,7 @@ import MaclaurinTrain
 import XCTest
 
 /// The model file: safetensors with the architecture in the metadata, and the JSON model format.
-final class ClassifierModelFileTests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-modelfile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
-    private func url(_ name: String) throws -> URL { try XCTUnwrap(folder).appendingPathComponent(name) }
-
+final class ClassifierModelFileTests: ScratchFolderTestCase {
     /// A Taylor CNN with non-trivial weights everywhere (the Taylor coefficients moved off their init).
     private func model<S: TensorScalar>(_: S.Type) throws -> Sequential<S> {
         var m = try Models.taylorCNN(inputShape: [8, 8, 1], classes: 10, order: 3, seed: 11, as: S.self)
@@ -29,7 +15,7 @@ final class ClassifierModelFileTests: XCTestCase {
 
     func testSafeTensorsRoundTripIsExact() throws {
         for precision in ["float", "double"] {
-            let target = try url("m-\(precision).safetensors")
+            let target = try file("m-\(precision).safetensors")
             let images = ClassifierFixtures.randomImages(4, seed: 3).images
             if precision == "float" {
                 let original = try model(Float.self)
@@ -63,7 +49,7 @@ final class ClassifierModelFileTests: XCTestCase {
 
     /// The header, read by hand: Keras-style names, F32, shapes, and the architecture without weights.
     func testHeaderNamesAndMetadata() throws {
-        let target = try url("header.safetensors")
+        let target = try file("header.safetensors")
         let original = try model(Float.self)
         try ModelFile.save(original, to: target)
         let bytes = [UInt8](try Data(contentsOf: target))
@@ -96,13 +82,13 @@ final class ClassifierModelFileTests: XCTestCase {
     /// JSON model files (with weights, or architecture only) are read wherever a model file is.
     func testJSONModelFiles() throws {
         let original: Sequential<Float> = try ClassifierFixtures.smallCNN()
-        let withWeights = try url("full.json")
+        let withWeights = try file("full.json")
         try ModelFile.save(original, to: withWeights)
         XCTAssertEqual(ModelFile.format(of: withWeights), .json)
         assertSameModel(try ModelFile.load(contentsOf: withWeights, as: Float.self), original)
 
         // Architecture only, under a name without extension: recognised by content, initialised from the seed.
-        let bare = try url("architecture")
+        let bare = try file("architecture")
         try ModelJSON.encode(original, includeWeights: false).write(to: bare)
         XCTAssertEqual(ModelFile.format(of: bare), .json)
         let a = try ModelFile.load(contentsOf: bare, as: Float.self, seed: 4)
@@ -122,12 +108,12 @@ final class ClassifierModelFileTests: XCTestCase {
                 XCTAssertFalse(text.contains("\n"), "one line: \(text)", line: line)
             }
         }
-        let garbage = try url("garbage.safetensors")
+        let garbage = try file("garbage.safetensors")
         var g = SeededGenerator(seed: 1)
         try Data((0..<300).map { _ in UInt8(truncatingIfNeeded: g.next()) }).write(to: garbage)
         assertError(garbage, [])
 
-        let plain = try url("plain.safetensors")
+        let plain = try file("plain.safetensors")
         try SafeTensors.write([("w", AnyTensor(Tensor<Float>(zeros: [2])))], to: plain)
         assertError(plain, ["maclaurin.model"])
 
@@ -135,27 +121,27 @@ final class ClassifierModelFileTests: XCTestCase {
         let (tensors, metadata) = try SafeTensors.decode(encoded, file: "x")
         var missing = tensors
         missing["dense_1/kernel"] = nil
-        let missingFile = try url("missing.safetensors")
+        let missingFile = try file("missing.safetensors")
         try SafeTensors.write(missing.map { ($0.key, $0.value) }, metadata: metadata, to: missingFile)
         assertError(missingFile, ["dense_1/kernel", "missing"])
 
         var reshaped = tensors
         reshaped["dense_2/bias"] = AnyTensor(Tensor<Float>(zeros: [11]))
-        let shapeFile = try url("shape.safetensors")
+        let shapeFile = try file("shape.safetensors")
         try SafeTensors.write(reshaped.map { ($0.key, $0.value) }, metadata: metadata, to: shapeFile)
         assertError(shapeFile, ["dense_2/bias", "[11]", "[10]"])
 
         var extra = tensors
         extra["dense_9/kernel"] = AnyTensor(Tensor<Float>(zeros: [1]))
-        let extraFile = try url("extra.safetensors")
+        let extraFile = try file("extra.safetensors")
         try SafeTensors.write(extra.map { ($0.key, $0.value) }, metadata: metadata, to: extraFile)
         assertError(extraFile, ["dense_9/kernel"])
 
-        let truncated = try url("truncated.safetensors")
+        let truncated = try file("truncated.safetensors")
         try encoded.prefix(encoded.count - 100).write(to: truncated)
         assertError(truncated, [])
 
-        let badJSON = try url("bad.json")
+        let badJSON = try file("bad.json")
         try Data("{\"input\": [8, 8, 1], \"layers\": [{\"type\": \"conv2d\"}]}".utf8).write(to: badJSON)
         assertError(badJSON, ["filters"])
     }

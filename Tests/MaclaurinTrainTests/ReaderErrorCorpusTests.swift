@@ -7,21 +7,9 @@ import XCTest
 /// other corpora (Tests/MaclaurinDataTests, DerivativeCSVTests, ClassifierModelFileTests) leave out:
 /// empty files, wrong magic, non-UTF-8 text, NaN/Inf weights, truncation and checkpoints from
 /// another run. Every case must throw a typed error naming the file.
-final class ReaderErrorCorpusTests: XCTestCase {
-    var folder: URL?
-
-    override func setUpWithError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maclaurin-corpus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        folder = url
-    }
-
-    override func tearDown() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
+final class ReaderErrorCorpusTests: ScratchFolderTestCase {
     private func write(_ bytes: Data, _ name: String) throws -> URL {
-        let url = try XCTUnwrap(folder).appendingPathComponent(name)
+        let url = try file(name)
         try bytes.write(to: url)
         return url
     }
