@@ -176,6 +176,37 @@ MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, flo
 #define MLP_PICK(name, t) mlp_##name##_##t##_port
 #endif
 
+/// The rows and columns of input a convolution's windows cover ((OH - 1) SH + KH by (OW - 1) SW + KW),
+/// and whether they leave the image (padding, or an output that needs more than the image has),
+/// in which case mcl_*_conv_gemm copies each image into a zero-padded scratch image first.
+static int conv_needs_padding(long H, long W, long KH, long KW, long SH, long SW, long padTop, long padLeft,
+                              long OH, long OW, long *Hp, long *Wp)
+{
+    *Hp = (OH - 1) * SH + KH;
+    *Wp = (OW - 1) * SW + KW;
+    return padTop > 0 || padLeft > 0 || *Hp > H || *Wp > W;
+}
+
+/// dst[Hp, Wp, C] = the image x[H, W, C] shifted by (padTop, padLeft), zero outside it (es: bytes
+/// per scalar).
+static void conv_pad(const char *x, long H, long W, long C, long padTop, long padLeft, long Hp, long Wp, size_t es,
+                     char *dst)
+{
+    const size_t row = (size_t)(Wp * C) * es;
+    long c0 = padLeft < 0 ? 0 : padLeft, c1 = padLeft + W < Wp ? padLeft + W : Wp;  // columns from the image
+    for (long r = 0; r < Hp; r++) {
+        char *d = dst + (size_t)r * row;
+        long sr = r - padTop;
+        if (sr < 0 || sr >= H || c1 <= c0) {
+            memset(d, 0, row);
+            continue;
+        }
+        memset(d, 0, (size_t)(c0 * C) * es);
+        memcpy(d + (size_t)(c0 * C) * es, x + ((size_t)(sr * W + c0 - padLeft) * C) * es, (size_t)((c1 - c0) * C) * es);
+        memset(d + (size_t)(c1 * C) * es, 0, (size_t)((Wp - c1) * C) * es);
+    }
+}
+
 // The public entry points, once per precision (PFX: s/d, t: f/d suffix of the instantiation).
 #define DEFINE_MLP(PFX, t, T)                                                                      \
     void mcl_##PFX##_mlp_activate(int act, long rows, long cols, const T *z, const T *bias, T *h, T *d1, \
@@ -215,6 +246,26 @@ MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, flo
         mlp_gemm_args g = {M, N, K < 0 ? 0 : K, lda, ldc, period < 1 ? 1 : period, A, packed, bias, \
                            scale, C, d1, d2, act};                                                 \
         MLP_PICK(gemm, t)(&g);                                                                     \
+    }                                                                                              \
+    long mcl_##PFX##_conv_scratch_size(long H, long W, long C, long KH, long KW, long SH, long SW, long padTop, \
+                                       long padLeft, long OH, long OW) {                           \
+        long Hp, Wp;                                                                               \
+        if (!conv_needs_padding(H, W, KH, KW, SH, SW, padTop, padLeft, OH, OW, &Hp, &Wp)) return 0; \
+        return Hp * Wp * C;                                                                        \
+    }                                                                                              \
+    void mcl_##PFX##_conv_gemm(long images, const T *x, long H, long W, long C, long KH, long KW,   \
+                               long SH, long SW, long padTop, long padLeft, long OH, long OW,       \
+                               const T *packed, long N, T *y, int act, const T *bias, T *scratch) { \
+        if (images <= 0 || OH <= 0 || OW <= 0 || N <= 0) return;                                   \
+        long Hp, Wp;                                                                               \
+        const int pad = conv_needs_padding(H, W, KH, KW, SH, SW, padTop, padLeft, OH, OW, &Hp, &Wp); \
+        for (long i = 0; i < images; i++) {                                                        \
+            const T *img = x + i * H * W * C;                                                      \
+            if (pad) conv_pad((const char *)img, H, W, C, padTop, padLeft, Hp, Wp, sizeof(T), (char *)scratch); \
+            mlp_gemm_args g = {OH * OW, N, KH * KW * C, 0, N, 1, NULL, packed, bias, NULL,          \
+                               y + i * OH * OW * N, NULL, NULL, act};                              \
+            MLP_PICK(conv_image, t)(&g, pad ? scratch : img, pad ? Wp * C : W * C, C, KW, SH, SW, OW); \
+        }                                                                                          \
     }                                                                                              \
     void mcl_##PFX##_mlp_jet(int act, long n, int K, int kin, const T *x, T *y) {                   \
         if (n <= 0 || K < 0 || K > MCL_MLP_JET_MAX_ORDER || act == MCL_MLP_GELU) return;           \

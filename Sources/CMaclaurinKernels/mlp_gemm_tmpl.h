@@ -20,23 +20,29 @@ typedef T SFX(gvec) __attribute__((vector_size(32)));
 #define GLOAD(v, p) memcpy(&(v), (p), sizeof(V))
 #define GSTORE(p, v) memcpy((p), &(v), sizeof(V))
 
-/// c[i * ldc + j] = sum_k a_i[k] b[k * NR + j] for i < MR, j < NR (b: one packed panel).
-TGT static inline __attribute__((always_inline)) void SFX(tile)(long K, const T *const *a, const T *b, T *c, long ldc)
+/// c[i * ldc + j] = sum_k a_i[k] b[k * NR + j] for i < MR, j < NR (b: one packed panel), with row
+/// i of A in S segments of L scalars, segment s at a[i] + s * lds (S = 1 for a plain matrix; the
+/// KH window rows of a convolution otherwise). k runs over the segments in order.
+TGT static inline __attribute__((always_inline)) void SFX(tile)(long S, long L, long lds, const T *const *a,
+                                                                const T *b, T *c, long ldc)
 {
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
     V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
-    const T *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
-    for (long k = 0; k < K; k++, b += NR) {
-        V b0, b1;
-        GLOAD(b0, b);
-        GLOAD(b1, b + VL);
-        T x;
-        x = a0[k]; c00 += x * b0; c01 += x * b1;
-        x = a1[k]; c10 += x * b0; c11 += x * b1;
-        x = a2[k]; c20 += x * b0; c21 += x * b1;
-        x = a3[k]; c30 += x * b0; c31 += x * b1;
-        x = a4[k]; c40 += x * b0; c41 += x * b1;
-        x = a5[k]; c50 += x * b0; c51 += x * b1;
+    for (long s = 0; s < S; s++) {
+        const T *a0 = a[0] + s * lds, *a1 = a[1] + s * lds, *a2 = a[2] + s * lds;
+        const T *a3 = a[3] + s * lds, *a4 = a[4] + s * lds, *a5 = a[5] + s * lds;
+        for (long k = 0; k < L; k++, b += NR) {
+            V b0, b1;
+            GLOAD(b0, b);
+            GLOAD(b1, b + VL);
+            T x;
+            x = a0[k]; c00 += x * b0; c01 += x * b1;
+            x = a1[k]; c10 += x * b0; c11 += x * b1;
+            x = a2[k]; c20 += x * b0; c21 += x * b1;
+            x = a3[k]; c30 += x * b0; c31 += x * b1;
+            x = a4[k]; c40 += x * b0; c41 += x * b1;
+            x = a5[k]; c50 += x * b0; c51 += x * b1;
+        }
     }
     GSTORE(c, c00); GSTORE(c + VL, c01); c += ldc;
     GSTORE(c, c10); GSTORE(c + VL, c11); c += ldc;
@@ -149,14 +155,62 @@ TGT static void SFX(gemm)(const mlp_gemm_args *g)
             long j = p * NR, nr = N - j < NR ? N - j : NR;
             const T *b = P + p * K * NR;
             if (mr == MR && nr == NR) {
-                SFX(tile)(K, rows, b, C + i * ldc + j, ldc);
+                SFX(tile)(1, K, 0, rows, b, C + i * ldc + j, ldc);
             } else {
-                SFX(tile)(K, rows, b, edge, NR);
+                SFX(tile)(1, K, 0, rows, b, edge, NR);
                 for (long q = 0; q < mr; q++)
                     for (long t = 0; t < nr; t++) C[(i + q) * ldc + j + t] = edge[q * NR + t];
             }
         }
         if (epi) SFX(epilogue)(g, C, i, i + mr);
+    }
+}
+
+
+/// mcl_*_conv_gemm on one image whose window rows are in place: y[OH * OW, N] = act(windows . P
+/// + bias), the window of output pixel (oh, ow) being KH segments of KW * C scalars, segment kh
+/// at x + (oh * SH + kh) * ldx + ow * SW * C (ldx: scalars per image row). The rows of a tile are
+/// MR consecutive output pixels; the short last tile repeats a valid pixel and drops its results.
+TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, long C, long KW, long SH, long SW,
+                                long OW)
+{
+    const long M = g->M, N = g->N, K = g->K, L = KW * C, S = L > 0 ? K / L : 0;
+    const T *P = g->packed;
+    T *y = g->C;
+    const int epi = g->act != MCL_MLP_LINEAR || g->bias;
+    if (N <= MCL_MLP_NARROW) {  // P holds op(B)^T: per output, dot products over the segments
+        for (long r = 0; r < M; r++) {
+            const T *w = x + (r / OW) * SH * ldx + (r % OW) * SW * C;
+            for (long j = 0; j < N; j++) {
+                T sum = 0;
+                for (long s = 0; s < S; s++) sum += SFX(gdot)(w + s * ldx, P + j * K + s * L, L);
+                y[r * N + j] = sum;
+            }
+            if (epi) SFX(epilogue)(g, y, r, r + 1);
+        }
+        return;
+    }
+    _Alignas(64) T edge[MR * NR];
+    const long panels = (N + NR - 1) / NR;
+    for (long i = 0; i < M; i += MR) {
+        long mr = M - i < MR ? M - i : MR;
+        const T *rows[MR];
+        for (int q = 0; q < MR; q++) {
+            long r = i + (q < mr ? q : 0);
+            rows[q] = x + (r / OW) * SH * ldx + (r % OW) * SW * C;
+        }
+        for (long p = 0; p < panels; p++) {
+            long j = p * NR, nr = N - j < NR ? N - j : NR;
+            const T *b = P + p * K * NR;
+            if (mr == MR && nr == NR) {
+                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N);
+            } else {
+                SFX(tile)(S, L, ldx, rows, b, edge, NR);
+                for (long q = 0; q < mr; q++)
+                    for (long t = 0; t < nr; t++) y[(i + q) * N + j + t] = edge[q * NR + t];
+            }
+        }
+        if (epi) SFX(epilogue)(g, y, i, i + mr);
     }
 }
 

@@ -77,8 +77,11 @@ public enum WorkloadRegistry {
                 }
                 return [swarm(Float.self, "maclaurin_pso_constriction_f32"), swarm(Double.self, "maclaurin_pso_constriction_f64")]
             },
-            Workload(id: "W5", summary: "Taylor CNN 32x32x3, batch 64: one training step (Adam) and inference (W5i)") {
-                CNNWorkloads.run()
+            Workload(id: "W5", summary: "Taylor CNN 32x32x3, batch 64: one training step (forward with dropout, cross-entropy, backward, Adam)") {
+                [CNNWorkloads.trainStep()]
+            },
+            Workload(id: "W5i", summary: "Taylor CNN 32x32x3, batch 64: inference forward and softmax") {
+                [CNNWorkloads.inference()]
             },
             Workload(id: "W7", summary: "float32 matmul 1024 and 2048 (GFLOP/s)") { matmulWorkload() },
         ]

@@ -4,12 +4,12 @@ import MaclaurinTensor
 /// The inference paths of `Dense` and `Conv2D` on plain tensors: y = activation(a . w + bias) with
 /// the bias written into the output first and accumulated by the matrix product (GEMM with
 /// beta = 1), and relu applied in place by its kernel: two passes over the output fewer than the
-/// composed `matmul`, broadcast `add`, then relu as `x * step(x)`. Convolutions run over chunks
-/// of images whose im2col columns stay in cache, in one reused buffer, instead of materialising
-/// the columns of the whole batch (66 MB for the second layer of the Taylor CNN at batch 64). With
-/// relu or no activation (the CNN's layers), chunks of about 1 MB of columns run as independent
-/// tasks with bias and relu fused into the product (`convolveInParallel`): W5i under the same load
-/// took 52-54 ms this way against 68-71 ms with a separate bias fill and relu pass.
+/// composed `matmul`, broadcast `add`, then relu as `x * step(x)`. Convolutions with relu or no
+/// activation (the CNN's layers) read their windows straight from the image (implicit GEMM,
+/// `convolveInParallel`), images as independent tasks, bias and relu fused into the product: W5i
+/// 14.5 ms against 17.5 ms with im2col columns (alternating runs). Other activations run chunks of
+/// images whose im2col columns stay in cache, in one reused buffer, instead of materialising the
+/// columns of the whole batch (66 MB for the second layer of the Taylor CNN at batch 64).
 ///
 /// Only plain-tensor evaluation takes these paths; the tape and jets keep the composed primitives
 /// (their derivatives need them). Results agree with the composed path up to rounding (the GEMM
@@ -62,15 +62,16 @@ enum FusedLinear {
         return activation == .relu || activation == .linear ? y : activation(y)
     }
 
-    /// Bytes of im2col columns per task of `convolveInParallel`: about one core's L2 cache.
-    static let columnBytesPerTask = 1 << 20
+    /// Multiply-adds per task of `convolveInParallel` (about 2 MFLOP: one image of the CNN's first
+    /// layer, a sixteenth of one of its second).
+    static let multiplyAddsPerTask = 1 << 20
 
     /// `convolve` for relu or linear activations, Float or Double: the kernel is packed once, then
-    /// chunks of images run as independent tasks on the pool, each writing the im2col columns of
-    /// its images into its own buffer and multiplying them by the packed kernel with bias and
-    /// relu fused into the product's epilogue (`mcl_*_mlp_gemm`), so the output is written once
-    /// and no pass over it follows. Each output element sums its products in increasing k,
-    /// whatever the chunking.
+    /// chunks of images run as independent tasks on the pool, each multiplying the windows of its
+    /// images, read in place from the image (implicit GEMM: no im2col columns), by the packed
+    /// kernel with bias and relu fused into the product's epilogue (`mcl_*_conv_gemm`), so the
+    /// output is written once and no pass over it follows. Each output element sums its products
+    /// in increasing k, whatever the chunking.
     private static func convolveInParallel<Scalar: TensorScalar>(_ x: Tensor<Scalar>, kernel: Tensor<Scalar>, bias: Tensor<Scalar>?,
                                                                  geometry g: ConvGeometry, relu: Bool, into y: inout Tensor<Scalar>) {
         typealias K = MLPKernels<Scalar>
@@ -79,8 +80,10 @@ enum FusedLinear {
         if let bias { precondition(bias.shape == [n], "fused conv: bias \(bias.shape) for \(n) filters") }
         var packed = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
         kernel.withUnsafePointer { wp in packed.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
-        let chunk = imagesPerChunk(g, columnBytes: columnBytesPerTask, rowLength: k, Scalar.self)
+        let perImage = Swift.max(1, pixels * k * n)
+        let chunk = Swift.max(1, Swift.min(g.batch, multiplyAddsPerTask / perImage))
         let tasks = (g.batch + chunk - 1) / chunk
+        let scratchSize = K.convolutionScratchSize(g)
         let act = relu ? MCL_MLP_RELU : MCL_MLP_LINEAR
         x.withUnsafePointer { xp in packed.withUnsafePointer { pp in y.withUnsafeMutablePointer { yp in
             withOptionalPointer(bias) { bp in
@@ -88,11 +91,10 @@ enum FusedLinear {
                     let first = t * chunk
                     var part = g
                     part.batch = Swift.min(chunk, g.batch - first)
-                    let rows = part.batch * pixels
-                    let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: rows * k)
-                    defer { columns.deallocate() }
-                    Scalar._im2col(xp + first * imageSize, part, columns)
-                    K.product(rows, n, k, columns, lda: k, packed: pp, yp + first * pixels * n, ldc: n, activation: act, bias: bp)
+                    let scratch = scratchSize > 0 ? UnsafeMutablePointer<Scalar>.allocate(capacity: scratchSize) : nil
+                    defer { scratch?.deallocate() }
+                    K.convolve(xp + first * imageSize, part, packed: pp, filters: n, into: yp + first * pixels * n,
+                               activation: act, bias: bp, scratch: scratch)
                 }
             }
         } } }

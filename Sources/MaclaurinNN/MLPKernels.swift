@@ -40,6 +40,27 @@ enum MLPKernels<Scalar: TensorScalar> {
         }
     }
 
+    /// Scalars of the scratch image `convolve` needs for geometry `g` (`mcl_*_conv_scratch_size`).
+    static func convolutionScratchSize(_ g: ConvGeometry) -> Int {
+        let size = isFloat ? mcl_s_conv_scratch_size : mcl_d_conv_scratch_size
+        return size(g.height, g.width, g.channels, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW, g.padTop,
+                    g.padLeft, g.outHeight, g.outWidth)
+    }
+
+    /// y = act(conv(x) + bias) for the `g.batch` images of `x`, with the kernel packed by `pack`, the
+    /// windows read in place (`mcl_*_conv_gemm`); `scratch` holds `convolutionScratchSize(g)` scalars.
+    static func convolve(_ x: P, _ g: ConvGeometry, packed: P, filters n: Int, into y: MP,
+                         activation: mcl_mlp_activation, bias: P?, scratch: MP?) {
+        let act = Int32(activation.rawValue)
+        if isFloat {
+            mcl_s_conv_gemm(g.batch, f(x), g.height, g.width, g.channels, g.kernelHeight, g.kernelWidth, g.strideH,
+                            g.strideW, g.padTop, g.padLeft, g.outHeight, g.outWidth, f(packed), n, f(y), act, f(bias), f(scratch))
+        } else {
+            mcl_d_conv_gemm(g.batch, d(x), g.height, g.width, g.channels, g.kernelHeight, g.kernelWidth, g.strideH,
+                            g.strideW, g.padTop, g.padLeft, g.outHeight, g.outWidth, d(packed), n, d(y), act, d(bias), d(scratch))
+        }
+    }
+
     /// Sets `count` scalars to zero (all-zero bits: +0.0; no per-element generic code).
     static func zero(_ p: MP, _ count: Int) {
         UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)

@@ -18,6 +18,10 @@ final class FusedInferenceTests: XCTestCase {
             (3, 5, (3, 3), (1, 1), .same, .relu, true), (2, 4, (3, 2), (2, 1), .valid, .linear, true),
             (4, 3, (1, 1), (1, 1), .valid, .tanh, true), (3, 2, (2, 2), (2, 2), .same, .relu, false),
             (1, 6, (5, 5), (1, 1), .same, .sigmoid, true),
+            // Wide outputs (whole register panels and an edge panel), padding on every side with
+            // strides, and "same" with an even window (padding at the bottom and right only).
+            (4, 19, (3, 3), (2, 2), .same, .relu, true), (3, 9, (2, 2), (1, 1), .same, .linear, true),
+            (5, 16, (3, 3), (1, 2), .valid, .relu, true),
         ]
         for c in cases {
             var conv = Conv2D<Double>(inputChannels: c.channels, filters: c.filters, kernelSize: c.kernel, strides: c.strides,
@@ -28,6 +32,23 @@ final class FusedInferenceTests: XCTestCase {
             XCTAssertEqual(fused.shape, composed.shape, "\(c)")
             XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-13, "\(c)")
             if c.activation == .relu { XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.allSatisfy { $0 >= 0 }) }
+        }
+    }
+
+    /// The Taylor CNN's two convolutions in Float (32 filters: whole register panels; windows read
+    /// in place from the image, and from a zero-padded copy for "same").
+    func testConv2DFusedMatchesComposedInFloat() {
+        var g = SeededGenerator(seed: 8)
+        for (channels, padding) in [(3, Padding.same), (32, .valid)] {
+            var conv = Conv2D<Float>(inputChannels: channels, filters: 32, kernelSize: (3, 3), padding: padding,
+                                     activation: .relu, generator: &g)
+            conv.bias = Tensor(randomUniform: [32], low: -0.5, high: 0.5, generator: &g)
+            let x = Tensor<Float>(randomUniform: [3, 11, 10, channels], low: -1, high: 1, generator: &g)
+            let fused = conv.forward(x, parameters: conv.parameters, context: .inference)
+            let composed = conv.forward(Var<Tensor<Float>>(constant: x), parameters: conv.parameters.map { Var(constant: $0) },
+                                        context: .inference).value
+            XCTAssertEqual(fused.shape, composed.shape)
+            XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-5, "\(channels) channels, \(padding)")
         }
     }
 

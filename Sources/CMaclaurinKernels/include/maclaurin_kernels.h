@@ -183,6 +183,25 @@ void mcl_s_mlp_gemm(long M, long N, long K, const float *A, long lda, const floa
                     int act, const float *bias, float *d1, float *d2, const float *scale, long period);
 void mcl_d_mlp_gemm(long M, long N, long K, const double *A, long lda, const double *packed, double *C, long ldc,
                     int act, const double *bias, double *d1, double *d2, const double *scale, long period);
+/// Scalars of the scratch image mcl_*_conv_gemm needs (0 when the windows stay inside the image).
+long mcl_s_conv_scratch_size(long H, long W, long C, long KH, long KW, long SH, long SW, long padTop, long padLeft,
+                             long OH, long OW);
+long mcl_d_conv_scratch_size(long H, long W, long C, long KH, long KW, long SH, long SW, long padTop, long padLeft,
+                             long OH, long OW);
+/// A convolution as a product whose A rows are read from the image (implicit GEMM, no im2col
+/// columns): for each of `images` NHWC images x[H, W, C] (consecutive), y[OH * OW, N] (consecutive
+/// per image) = act(windows . packed + bias) with the packed [KH * KW * C, N] kernel of
+/// mcl_*_mlp_pack, strides (SH, SW) and zero padding (padTop, padLeft) as mcl_*_im2col; act is
+/// MCL_MLP_LINEAR or MCL_MLP_RELU (bias may be NULL). `scratch` holds
+/// mcl_*_conv_scratch_size scalars (NULL when that is 0). Each output sums its products in the
+/// im2col column order; results equal mcl_*_mlp_gemm on the im2col columns (bit for bit when
+/// N > 4). Single-threaded.
+void mcl_s_conv_gemm(long images, const float *x, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long padTop, long padLeft, long OH, long OW, const float *packed, long N, float *y, int act,
+                     const float *bias, float *scratch);
+void mcl_d_conv_gemm(long images, const double *x, long H, long W, long C, long KH, long KW, long SH, long SW,
+                     long padTop, long padLeft, long OH, long OW, const double *packed, long N, double *y, int act,
+                     const double *bias, double *scratch);
 
 /// Bias, activation and its first two derivatives in one pass over a rows x cols matrix of
 /// pre-activations: v = z[r, c] + bias[c], h = f(v), d1 = f'(v), d2 = f''(v). bias, d1 and d2
