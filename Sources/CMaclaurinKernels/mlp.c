@@ -16,6 +16,10 @@
 
 /// Outputs up to which mcl_*_mlp_gemm computes dot products instead of register tiles.
 #define MCL_MLP_NARROW 4
+/// Inner dimensions above which mcl_*_mlp_gemm works in K blocks of MCL_MLP_KBLOCK (a packed
+/// panel slice of KBLOCK x 16 floats is 16 KB, half of L1).
+#define MCL_MLP_KBLOCK_MIN 1024
+#define MCL_MLP_KBLOCK 128
 
 /// Arguments of mcl_*_mlp_gemm (pointers untyped: shared by every instantiation).
 typedef struct {
@@ -231,6 +235,9 @@ static void conv_pad(const char *x, long H, long W, long C, long padTop, long pa
                                   const T *c, long csr, T *h, long ldh) {                          \
         if (n <= 0 || rows <= 0 || cols <= 0) return;                                              \
         MLP_PICK(sandwich, t)(n, rows, cols, j, jsd, jsr, c, csr, h, ldh);                         \
+    }                                                                                              \
+    long mcl_##PFX##_mlp_panel_columns(long N) {                                                 \
+        return N <= MCL_MLP_NARROW ? N : 2 * 32 / (long)sizeof(T);                                 \
     }                                                                                              \
     long mcl_##PFX##_mlp_packed_size(long K, long N) {                                             \
         return K <= 0 || N <= 0 ? 0 : mlp_packed_size_##t##_port(K, N);                            \

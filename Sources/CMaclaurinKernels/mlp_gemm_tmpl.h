@@ -19,12 +19,23 @@ typedef T SFX(gvec) __attribute__((vector_size(32)));
 /// portable instantiation).
 #define GLOAD(v, p) memcpy(&(v), (p), sizeof(V))
 #define GSTORE(p, v) memcpy((p), &(v), sizeof(V))
+/// x = x > 0 || x is NaN ? x : 0, elementwise, through the comparison's integer mask.
+#define GRELU(x)                                                                                   \
+    do {                                                                                           \
+        __typeof__((x) > 0) m_ = ((x) > 0) | ((x) != (x)), b_;                                     \
+        memcpy(&b_, &(x), sizeof b_);                                                              \
+        b_ &= m_;                                                                                  \
+        memcpy(&(x), &b_, sizeof b_);                                                              \
+    } while (0)
 
 /// c[i * ldc + j] = sum_k a_i[k] b[k * NR + j] for i < MR, j < NR (b: one packed panel), with row
 /// i of A in S segments of L scalars, segment s at a[i] + s * lds (S = 1 for a plain matrix; the
-/// KH window rows of a convolution otherwise). k runs over the segments in order.
+/// KH window rows of a convolution otherwise). k runs over the segments in order. With `acc`,
+/// c[i * ldc + j] += that sum instead (a K block after the first). Then, in registers, + bias[j]
+/// when `bias` is not NULL and relu (NaN propagating, as mcl_*_mlp_activate) when `relu`.
 TGT static inline __attribute__((always_inline)) void SFX(tile)(long S, long L, long lds, const T *const *a,
-                                                                const T *b, T *c, long ldc)
+                                                                const T *b, T *c, long ldc, int acc,
+                                                                const T *bias, int relu)
 {
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
     V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
@@ -43,6 +54,23 @@ TGT static inline __attribute__((always_inline)) void SFX(tile)(long S, long L, 
             x = a4[k]; c40 += x * b0; c41 += x * b1;
             x = a5[k]; c50 += x * b0; c51 += x * b1;
         }
+    }
+    if (acc) {
+        V p0, p1;
+#define GACC(r, x0, x1) GLOAD(p0, c + (r) * ldc); GLOAD(p1, c + (r) * ldc + VL); x0 += p0; x1 += p1;
+        GACC(0, c00, c01) GACC(1, c10, c11) GACC(2, c20, c21) GACC(3, c30, c31) GACC(4, c40, c41) GACC(5, c50, c51)
+#undef GACC
+    }
+    if (bias) {
+        V p0, p1;
+        GLOAD(p0, bias);
+        GLOAD(p1, bias + VL);
+        c00 += p0; c01 += p1; c10 += p0; c11 += p1; c20 += p0; c21 += p1;
+        c30 += p0; c31 += p1; c40 += p0; c41 += p1; c50 += p0; c51 += p1;
+    }
+    if (relu) {
+        GRELU(c00); GRELU(c01); GRELU(c10); GRELU(c11); GRELU(c20); GRELU(c21);
+        GRELU(c30); GRELU(c31); GRELU(c40); GRELU(c41); GRELU(c50); GRELU(c51);
     }
     GSTORE(c, c00); GSTORE(c + VL, c01); c += ldc;
     GSTORE(c, c10); GSTORE(c + VL, c11); c += ldc;
@@ -123,12 +151,60 @@ static inline void SFX(pack)(int transB, long K, long N, const T *B, long ldb, T
             for (long k = 0; k < K; k++) dst[j * K + k] = transB ? B[j * ldb + k] : B[k * ldb + j];
         return;
     }
+    if (!transB) {  // rows of B in order (one pass over it), each dealt out to the panels
+        const long panels = (N + NR - 1) / NR;
+        for (long k = 0; k < K; k++)
+            for (long p = 0; p < panels; p++) {
+                const long j = p * NR, w = N - j < NR ? N - j : NR;
+                T *d = dst + (p * K + k) * NR;
+                memcpy(d, B + k * ldb + j, sizeof(T) * (size_t)w);
+                for (long t = w; t < NR; t++) d[t] = 0;
+            }
+        return;
+    }
     for (long p = 0; p * NR < N; p++)
         for (long k = 0; k < K; k++)
             for (long t = 0; t < NR; t++) {
                 long j = p * NR + t;
                 dst[(p * K + k) * NR + t] = j >= N ? (T)0 : transB ? B[j * ldb + k] : B[k * ldb + j];
             }
+}
+
+/// mcl_*_mlp_gemm for a long K (a dense layer on a large flattened input): K in blocks of
+/// MCL_MLP_KBLOCK, and within a block each panel's slice of B (KBLOCK x NR, in L1) serves every
+/// row tile before the next panel; each block's products are added to C (the first block
+/// stores). The blocks depend on K alone, so results still do not depend on M or the tiling.
+TGT static void SFX(gemm_kblocked)(const mlp_gemm_args *g)
+{
+    const long M = g->M, N = g->N, K = g->K, lda = g->lda, ldc = g->ldc;
+    const T *A = g->A, *P = g->packed;
+    T *C = g->C;
+    _Alignas(64) T edge[MR * NR];
+    const long panels = (N + NR - 1) / NR;
+    for (long k0 = 0; k0 < K; k0 += MCL_MLP_KBLOCK) {
+        const long kb = K - k0 < MCL_MLP_KBLOCK ? K - k0 : MCL_MLP_KBLOCK;
+        const int acc = k0 > 0;
+        for (long p = 0; p < panels; p++) {
+            long j = p * NR, nr = N - j < NR ? N - j : NR;
+            const T *b = P + (p * K + k0) * NR;
+            for (long i = 0; i < M; i += MR) {
+                long mr = M - i < MR ? M - i : MR;
+                const T *rows[MR];
+                for (int q = 0; q < MR; q++) rows[q] = A + (i + (q < mr ? q : 0)) * lda + k0;
+                if (mr == MR && nr == NR) {
+                    SFX(tile)(1, kb, 0, rows, b, C + i * ldc + j, ldc, acc, NULL, 0);
+                } else {
+                    SFX(tile)(1, kb, 0, rows, b, edge, NR, 0, NULL, 0);
+                    for (long q = 0; q < mr; q++)
+                        for (long t = 0; t < nr; t++) {
+                            T *c = C + (i + q) * ldc + j + t;
+                            *c = acc ? *c + edge[q * NR + t] : edge[q * NR + t];
+                        }
+                }
+            }
+        }
+    }
+    if (g->scale || g->act != MCL_MLP_LINEAR || g->bias || g->d1 || g->d2) SFX(epilogue)(g, C, 0, M);
 }
 
 /// mcl_*_mlp_gemm for one type and ISA.
@@ -145,6 +221,10 @@ TGT static void SFX(gemm)(const mlp_gemm_args *g)
         }
         return;
     }
+    if (K > MCL_MLP_KBLOCK_MIN) {
+        SFX(gemm_kblocked)(g);
+        return;
+    }
     _Alignas(64) T edge[MR * NR];
     const long panels = (N + NR - 1) / NR;
     for (long i = 0; i < M; i += MR) {
@@ -155,9 +235,9 @@ TGT static void SFX(gemm)(const mlp_gemm_args *g)
             long j = p * NR, nr = N - j < NR ? N - j : NR;
             const T *b = P + p * K * NR;
             if (mr == MR && nr == NR) {
-                SFX(tile)(1, K, 0, rows, b, C + i * ldc + j, ldc);
+                SFX(tile)(1, K, 0, rows, b, C + i * ldc + j, ldc, 0, NULL, 0);
             } else {
-                SFX(tile)(1, K, 0, rows, b, edge, NR);
+                SFX(tile)(1, K, 0, rows, b, edge, NR, 0, NULL, 0);
                 for (long q = 0; q < mr; q++)
                     for (long t = 0; t < nr; t++) C[(i + q) * ldc + j + t] = edge[q * NR + t];
             }
@@ -190,6 +270,10 @@ TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, lo
         }
         return;
     }
+    // Bias and relu in the register tile when every panel is whole (no bias read past N); the
+    // short last row tile goes through the epilogue.
+    const T *bias = g->bias;
+    const int relu = g->act == MCL_MLP_RELU, fused = N % NR == 0 && (relu || g->act == MCL_MLP_LINEAR);
     _Alignas(64) T edge[MR * NR];
     const long panels = (N + NR - 1) / NR;
     for (long i = 0; i < M; i += MR) {
@@ -202,20 +286,23 @@ TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, lo
         for (long p = 0; p < panels; p++) {
             long j = p * NR, nr = N - j < NR ? N - j : NR;
             const T *b = P + p * K * NR;
-            if (mr == MR && nr == NR) {
-                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N);
+            if (mr == MR && nr == NR && fused) {
+                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N, 0, bias ? bias + j : NULL, relu);
+            } else if (mr == MR && nr == NR) {
+                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N, 0, NULL, 0);
             } else {
-                SFX(tile)(S, L, ldx, rows, b, edge, NR);
+                SFX(tile)(S, L, ldx, rows, b, edge, NR, 0, NULL, 0);
                 for (long q = 0; q < mr; q++)
                     for (long t = 0; t < nr; t++) y[(i + q) * N + j + t] = edge[q * NR + t];
             }
         }
-        if (epi) SFX(epilogue)(g, y, i, i + mr);
+        if (epi && !(fused && mr == MR)) SFX(epilogue)(g, y, i, i + mr);
     }
 }
 
 #undef GLOAD
 #undef GSTORE
+#undef GRELU
 #undef V
 #undef VL
 #undef NR

@@ -68,7 +68,7 @@ final class TapeNode<Base: TensorAlgebra> {
 
 /// A process-wide counter giving tape nodes their creation order.
 enum TapeClock {
-    private static let lock = NSLockLike()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var counter = 0
     static func next() -> Int { lock.withLock { counter += 1; return counter } }
 }

@@ -21,6 +21,12 @@ enum MLPKernels<Scalar: TensorScalar> {
         isFloat ? mcl_s_mlp_packed_size(k, n) : mcl_d_mlp_packed_size(k, n)
     }
 
+    /// Columns per panel of the packed form (`mcl_*_mlp_panel_columns`): whole panels can be
+    /// multiplied separately, panel p starting at `packed + p * k * panelColumns(n)`.
+    static func panelColumns(_ n: Int) -> Int {
+        isFloat ? mcl_s_mlp_panel_columns(n) : mcl_d_mlp_panel_columns(n)
+    }
+
     /// Packs op(B) (K x N) for `product` (`mcl_*_mlp_pack`).
     static func pack(transposed: Bool, _ k: Int, _ n: Int, _ b: P, ldb: Int, into packed: MP) {
         let t: Int32 = transposed ? 1 : 0

@@ -117,7 +117,24 @@ public struct Tensor<Scalar: TensorScalar> {
             copy.pointer.update(from: storage.pointer, count: storage.count)
             storage = copy
         }
+        storage.memo = nil
         return try body(storage.pointer)
+    }
+
+    /// A value computed once from this tensor's scalars (a weight matrix in a kernel's packed
+    /// layout, say) and kept with its buffer: later calls with the same `key` on this tensor or
+    /// on copies sharing its buffer return it without calling `make`, until the scalars are
+    /// written (a write goes to a buffer nobody else holds, and drops the value). One value per
+    /// buffer: another key replaces it. `make` must depend only on the scalars, shape and key.
+    /// Thread-safe; `make` may run more than once when threads race.
+    public func memoized<Value: AnyObject>(_ key: String, _ make: () -> Value) -> Value {
+        let storage = storage
+        if let memo = Memo.lock.withLock({ storage.memo }), memo.key == key, let value = memo.value as? Value {
+            return value
+        }
+        let value = make()
+        Memo.lock.withLock { storage.memo = Memo(key: key, value: value) }
+        return value
     }
 
     /// The same scalars under another shape with the same number of elements (shares the buffer).

@@ -8,6 +8,10 @@ import CMaclaurinKernels
 public final class TensorStorage<Scalar: TensorScalar> {
     public let pointer: UnsafeMutablePointer<Scalar>
     public let count: Int
+    /// A value derived from the scalars (`Tensor.memoized`): read and set only under
+    /// `Memo.lock` by holders of the buffer; dropped, without the lock, by `Tensor`'s write
+    /// access, which only writes a buffer nobody else holds.
+    @usableFromInline var memo: Memo?
 
     /// Uninitialised storage for `count` scalars.
     public init(uninitializedCount count: Int) {
@@ -19,6 +23,18 @@ public final class TensorStorage<Scalar: TensorScalar> {
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// A value memoised on a tensor buffer under a key naming how it was derived.
+@usableFromInline final class Memo {
+    static let lock = Lock()
+    let key: String
+    let value: AnyObject
+
+    init(key: String, value: AnyObject) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// One-time allocator settings (see `TensorStorage`).

@@ -125,7 +125,9 @@ final class MLPKernelTests: XCTestCase {
     /// leading dimensions larger than the widths and both packings.
     func checkProduct<T: MLPKernelScalar>(_: T.Type, tol: Ref) {
         var rng = SplitMix64(seed: 7)
-        for (m, n, k) in [(1, 1, 1), (7, 3, 5), (13, 4, 64), (6, 16, 2), (17, 33, 19), (37, 70, 128), (5, 5, 300)] {
+        // (11, 37, 1500): a long K, summed in blocks (the last one partial), with edge tiles.
+        for (m, n, k) in [(1, 1, 1), (7, 3, 5), (13, 4, 64), (6, 16, 2), (17, 33, 19), (37, 70, 128), (5, 5, 300),
+                          (11, 37, 1500)] {
             for transposed in [false, true] {
                 let (lda, ldc) = (k + 3, n + 2)
                 let a: [T] = randomArray(m * lda, -1, 1, &rng)
@@ -159,7 +161,7 @@ final class MLPKernelTests: XCTestCase {
     /// derivatives (row strips, narrow outputs), and the product with a derivative per block.
     func checkEpilogues<T: MLPKernelScalar>(_: T.Type) {
         var rng = SplitMix64(seed: 11)
-        for (m, n, k) in [(13, 3, 9), (20, 16, 5), (9, 45, 31)] {
+        for (m, n, k) in [(13, 3, 9), (20, 16, 5), (9, 45, 31), (8, 20, 1100)] {
             let a: [T] = randomArray(m * k, -1, 1, &rng), b: [T] = randomArray(k * n, -1, 1, &rng)
             let bias: [T] = randomArray(n, -0.5, 0.5, &rng), period = 4
             let scale: [T] = randomArray(period * n, -2, 2, &rng)

@@ -52,6 +52,52 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// Bias and relu applied in the register tile keep relu's NaN rule: a NaN pixel makes NaN
+    /// exactly the outputs whose windows hold it.
+    func testConv2DFusedReluPropagatesNaN() {
+        var g = SeededGenerator(seed: 12)
+        let conv = Conv2D<Float>(inputChannels: 2, filters: 32, kernelSize: (3, 3), padding: .valid, activation: .relu,
+                                 generator: &g)
+        var x = Tensor<Float>(randomUniform: [1, 9, 9, 2], low: -1, high: 1, generator: &g)
+        x[0, 4, 4, 1] = .nan
+        let y = conv.forward(x, parameters: conv.parameters, context: .inference)
+        XCTAssertEqual(y.shape, [1, 7, 7, 32])
+        for oh in 0..<7 {
+            for ow in 0..<7 {
+                let covers = (oh...oh + 2).contains(4) && (ow...ow + 2).contains(4)
+                for f in 0..<32 { XCTAssertEqual(y[0, oh, ow, f].isNaN, covers, "pixel (\(oh), \(ow)) filter \(f)") }
+            }
+        }
+    }
+
+    /// A batch through a dense layer larger than the batch (the CNN's Dense(512) on a flattened
+    /// input): weights packed once and memoised. The result follows the weights when they are
+    /// written in place, replaced, or shared with another layer.
+    func testDenseWithPackedWeightsFollowsItsWeights() {
+        var g = SeededGenerator(seed: 13)
+        var dense = Dense<Float>(inputSize: 1300, units: 70, activation: .relu, generator: &g)
+        dense.bias = Tensor(randomUniform: [70], low: -0.2, high: 0.2, generator: &g)
+        let x = Tensor<Float>(randomUniform: [9, 1300], low: -1, high: 1, generator: &g)
+        func check(_ layer: Dense<Float>, _ message: String) {
+            let fused = layer.forward(x, parameters: layer.parameters, context: .inference)
+            let composed = layer.forward(Var<Tensor<Float>>(constant: x), parameters: layer.parameters.map { Var(constant: $0) },
+                                         context: .inference).value
+            XCTAssertEqual(fused.shape, [9, 70])
+            XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-4, message)
+        }
+        check(dense, "first call")
+        check(dense, "second call (memoised packing)")
+        let before = dense.forward(x, parameters: dense.parameters, context: .inference)
+        let copy = dense
+        dense.kernel[3, 5] += 10  // written in place: the copy keeps the old weights
+        check(dense, "after a write")
+        check(copy, "the copy")
+        XCTAssertEqual(copy.forward(x, parameters: copy.parameters, context: .inference).scalars, before.scalars)
+        dense.kernel = Tensor(randomUniform: [1300, 70], low: -0.1, high: 0.1, generator: &g)
+        check(dense, "after replacing the weights")
+        XCTAssertGreaterThan(dense.forward(x, parameters: dense.parameters, context: .inference).maxAbsDifference(before), 0.01)
+    }
+
     /// Images large enough that the fused path works in several chunks (about 2.4 MB of columns each).
     func testConv2DFusedChunksMatchComposed() {
         var g = SeededGenerator(seed: 6)

@@ -166,6 +166,11 @@ typedef enum {
 /// Scalars of the packed form of a K x N layer operand for mcl_*_mlp_gemm (layout private).
 long mcl_s_mlp_packed_size(long K, long N);
 long mcl_d_mlp_packed_size(long K, long N);
+/// Columns per panel of that packed form: panel p (columns p * width ..., K * width scalars) starts
+/// at packed + p * K * width, so products over a range of whole panels can run separately
+/// (N itself when N <= 4: the narrow form is not in panels).
+long mcl_s_mlp_panel_columns(long N);
+long mcl_d_mlp_panel_columns(long N);
 /// Packs op(B), K x N: B row-major K x N (ldb >= N) or, with transB, B^T with B stored N x K
 /// (ldb >= K), into `packed` (mcl_*_mlp_packed_size(K, N) scalars). Done once per weight matrix.
 void mcl_s_mlp_pack(int transB, long K, long N, const float *B, long ldb, float *packed);
@@ -177,8 +182,9 @@ void mcl_d_mlp_pack(int transB, long K, long N, const double *B, long ldb, doubl
 ///   otherwise, unless act is MCL_MLP_LINEAR with bias, d1 and d2 NULL: v = C[r, :] + bias,
 ///   C[r, :] = f(v), d1[r, :] = f'(v), d2[r, :] = f''(v) as mcl_*_mlp_activate (d1, d2 dense
 ///   [M, N], each may be NULL; bias may be NULL).
-/// Each C element sums its K products in increasing k, whatever M (results do not depend on the
-/// tiling). Single-threaded.
+/// Each C element sums its K products in increasing k (for K > 1024 in blocks of 256, each block's
+/// sum added to the running one), whatever M (results do not depend on the tiling).
+/// Single-threaded.
 void mcl_s_mlp_gemm(long M, long N, long K, const float *A, long lda, const float *packed, float *C, long ldc,
                     int act, const float *bias, float *d1, float *d2, const float *scale, long period);
 void mcl_d_mlp_gemm(long M, long N, long K, const double *A, long lda, const double *packed, double *C, long ldc,
