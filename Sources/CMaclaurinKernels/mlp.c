@@ -19,7 +19,7 @@
 /// Inner dimensions above which mcl_*_mlp_gemm works in K blocks of MCL_MLP_KBLOCK (a packed
 /// panel slice of KBLOCK x 16 floats is 16 KB, half of L1).
 #define MCL_MLP_KBLOCK_MIN 1024
-#define MCL_MLP_KBLOCK 128
+#define MCL_MLP_KBLOCK 256
 
 /// Arguments of mcl_*_mlp_gemm (pointers untyped: shared by every instantiation).
 typedef struct {
