@@ -13,14 +13,6 @@ enum { MCL_ISA_PORTABLE = 0, MCL_ISA_AVX2 = 1, MCL_ISA_AVX512 = 2 };
 /// The level the dispatcher chose (CPU support capped by MCL_ISA), computed once and cached.
 int mcl_isa_level(void);
 
-/// Runs fn(ctx, begin, end) over [0, n) in pieces of `grain` items (the last may be shorter),
-/// handed out one at a time to whichever of up to `nt` threads of the pool asks first, so a
-/// thread that is descheduled on a busy machine holds up at most one piece. Runs fn(ctx, 0, n)
-/// on the caller when one thread suffices or when called from inside a pool job. Only the
-/// assignment of pieces to threads varies from run to run: kernels whose pieces write disjoint
-/// outputs stay deterministic.
-void mcl_parallel_dynamic(long n, long grain, long nt, void (*fn)(void *ctx, long begin, long end), void *ctx);
-
 /// Per-thread scratch buffer number `slot` (0 ..< MCL_TBUF_SLOTS), 64-byte aligned, at least
 /// `bytes` long. It is reused by later calls on the same thread (contents not preserved when it
 /// has to grow) and freed when the thread exits. Returns NULL if the allocation fails.

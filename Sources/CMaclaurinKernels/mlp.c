@@ -12,6 +12,7 @@
 // depend on the tiling.
 #include "ck_internal.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /// Outputs up to which mcl_*_mlp_gemm computes dot products instead of register tiles.
@@ -125,61 +126,6 @@ MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, flo
 #undef MLP_SIGMOID_D2
 #endif
 
-#define MCLCK_MLP_F32_AVX2 0
-#define TGT
-#define T float
-#define M(fn) fn##f
-#define SFX(name) mlp_##name##_f_port
-#include "mlp_tmpl.h"
-#include "mlp_gemm_tmpl.h"
-#include "mlp_jet_tmpl.h"
-#undef SFX
-#undef M
-#undef T
-
-#define T double
-#define M(fn) fn
-#define SFX(name) mlp_##name##_d_port
-#include "mlp_tmpl.h"
-#include "mlp_gemm_tmpl.h"
-#include "mlp_jet_tmpl.h"
-#undef SFX
-#undef M
-#undef T
-#undef TGT
-#undef MCLCK_MLP_F32_AVX2
-
-#if MCLCK_X86
-#define TGT MCLCK_AVX2
-#define MCLCK_MLP_F32_AVX2 1
-#define T float
-#define M(fn) fn##f
-#define SFX(name) mlp_##name##_f_avx2
-#include "mlp_tmpl.h"
-#include "mlp_gemm_tmpl.h"
-#include "mlp_jet_tmpl.h"
-#undef SFX
-#undef M
-#undef T
-#undef MCLCK_MLP_F32_AVX2
-
-#define MCLCK_MLP_F32_AVX2 0
-#define T double
-#define M(fn) fn
-#define SFX(name) mlp_##name##_d_avx2
-#include "mlp_tmpl.h"
-#include "mlp_gemm_tmpl.h"
-#include "mlp_jet_tmpl.h"
-#undef SFX
-#undef M
-#undef T
-#undef MCLCK_MLP_F32_AVX2
-#undef TGT
-#define MLP_PICK(name, t) (mclck_use_avx2() ? mlp_##name##_##t##_avx2 : mlp_##name##_##t##_port)
-#else
-#define MLP_PICK(name, t) mlp_##name##_##t##_port
-#endif
-
 /// The rows and columns of input a convolution's windows cover ((OH - 1) SH + KH by (OW - 1) SW + KW),
 /// and whether they leave the image (padding, or an output that needs more than the image has),
 /// in which case mcl_*_conv_gemm copies each image into a zero-padded scratch image first.
@@ -210,6 +156,65 @@ static void conv_pad(const char *x, long H, long W, long C, long padTop, long pa
         memset(d + (size_t)(c1 * C) * es, 0, (size_t)((Wp - c1) * C) * es);
     }
 }
+
+#define MCLCK_MLP_F32_AVX2 0
+#define TGT
+#define T float
+#define M(fn) fn##f
+#define SFX(name) mlp_##name##_f_port
+#include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "winograd_tmpl.h"
+#include "mlp_jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+
+#define T double
+#define M(fn) fn
+#define SFX(name) mlp_##name##_d_port
+#include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "winograd_tmpl.h"
+#include "mlp_jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef TGT
+#undef MCLCK_MLP_F32_AVX2
+
+#if MCLCK_X86
+#define TGT MCLCK_AVX2
+#define MCLCK_MLP_F32_AVX2 1
+#define T float
+#define M(fn) fn##f
+#define SFX(name) mlp_##name##_f_avx2
+#include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "winograd_tmpl.h"
+#include "mlp_jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef MCLCK_MLP_F32_AVX2
+
+#define MCLCK_MLP_F32_AVX2 0
+#define T double
+#define M(fn) fn
+#define SFX(name) mlp_##name##_d_avx2
+#include "mlp_tmpl.h"
+#include "mlp_gemm_tmpl.h"
+#include "winograd_tmpl.h"
+#include "mlp_jet_tmpl.h"
+#undef SFX
+#undef M
+#undef T
+#undef MCLCK_MLP_F32_AVX2
+#undef TGT
+#define MLP_PICK(name, t) (mclck_use_avx2() ? mlp_##name##_##t##_avx2 : mlp_##name##_##t##_port)
+#else
+#define MLP_PICK(name, t) mlp_##name##_##t##_port
+#endif
 
 // The public entry points, once per precision (PFX: s/d, t: f/d suffix of the instantiation).
 #define DEFINE_MLP(PFX, t, T)                                                                      \
@@ -273,6 +278,28 @@ static void conv_pad(const char *x, long H, long W, long C, long padTop, long pa
                                y + i * OH * OW * N, NULL, NULL, act};                              \
             MLP_PICK(conv_image, t)(&g, pad ? scratch : img, pad ? Wp * C : W * C, C, KW, SH, SW, OW); \
         }                                                                                          \
+    }                                                                                              \
+    long mcl_##PFX##_conv_winograd_kernel_size(long C, long F) {                                  \
+        return C <= 0 || F <= 0 ? 0 : mlp_wino_kernel_size_##t##_port(C, F);                       \
+    }                                                                                              \
+    int mcl_##PFX##_conv_winograd_kernel(long C, long F, const T *kernel, T *U) {                  \
+        if (C <= 0 || F <= 0) return 1;                                                            \
+        T *tmp = malloc(sizeof(T) * (size_t)(16 * C * F));                                         \
+        if (tmp == NULL) return 0;                                                                 \
+        mlp_wino_kernel_##t##_port(C, F, kernel, tmp, U);                                          \
+        free(tmp);                                                                                 \
+        return 1;                                                                                  \
+    }                                                                                              \
+    long mcl_##PFX##_conv_winograd_scratch_size(long C, long F, long OH, long OW) {                \
+        return mlp_wino_scratch_size_##t##_port(C, F, OH, OW);                                     \
+    }                                                                                              \
+    void mcl_##PFX##_conv_winograd(long images, const T *x, long H, long W, long C, long padTop,    \
+                                   long padLeft, long OH, long OW, const T *U, long F, T *y, int act, \
+                                   const T *bias, T *scratch) {                                    \
+        if (images <= 0 || OH <= 0 || OW <= 0 || F <= 0 || C <= 0) return;                         \
+        for (long i = 0; i < images; i++)                                                          \
+            MLP_PICK(wino_image, t)(x + i * H * W * C, H, W, C, padTop, padLeft, OH, OW, U, F,     \
+                                    y + i * OH * OW * F, act, bias, scratch);                      \
     }                                                                                              \
     void mcl_##PFX##_mlp_jet(int act, long n, int K, int kin, const T *x, T *y) {                   \
         if (n <= 0 || K < 0 || K > MCL_MLP_JET_MAX_ORDER || act == MCL_MLP_GELU) return;           \

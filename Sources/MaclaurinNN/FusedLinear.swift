@@ -114,12 +114,19 @@ enum FusedLinear {
         let k = kernel.shape[0], n = kernel.shape[1]
         let pixels = g.outHeight * g.outWidth, imageSize = g.height * g.width * g.channels
         if let bias { precondition(bias.shape == [n], "fused conv: bias \(bias.shape) for \(n) filters") }
-        var packed = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
-        kernel.withUnsafePointer { wp in packed.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
+        let winograd = K.winogradApplies(g, filters: n)
+        let packed: Tensor<Scalar>
+        if winograd {
+            packed = K.winogradKernel(kernel)
+        } else {
+            var p = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
+            kernel.withUnsafePointer { wp in p.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
+            packed = p
+        }
         let perImage = Swift.max(1, pixels * k * n)
         let chunk = Swift.max(1, Swift.min(g.batch, multiplyAddsPerTask / perImage))
         let tasks = (g.batch + chunk - 1) / chunk
-        let scratchSize = K.convolutionScratchSize(g)
+        let scratchSize = winograd ? K.winogradScratchSize(g, filters: n) : K.convolutionScratchSize(g)
         let act = relu ? MCL_MLP_RELU : MCL_MLP_LINEAR
         x.withUnsafePointer { xp in packed.withUnsafePointer { pp in y.withUnsafeMutablePointer { yp in
             withOptionalPointer(bias) { bp in
@@ -129,8 +136,12 @@ enum FusedLinear {
                     part.batch = Swift.min(chunk, g.batch - first)
                     let scratch = scratchSize > 0 ? UnsafeMutablePointer<Scalar>.allocate(capacity: scratchSize) : nil
                     defer { scratch?.deallocate() }
-                    K.convolve(xp + first * imageSize, part, packed: pp, filters: n, into: yp + first * pixels * n,
-                               activation: act, bias: bp, scratch: scratch)
+                    let (xs, ys) = (xp + first * imageSize, yp + first * pixels * n)
+                    if winograd, let scratch {
+                        K.convolveWinograd(xs, part, kernel: pp, filters: n, into: ys, activation: act, bias: bp, scratch: scratch)
+                    } else {
+                        K.convolve(xs, part, packed: pp, filters: n, into: ys, activation: act, bias: bp, scratch: scratch)
+                    }
                 }
             }
         } } }

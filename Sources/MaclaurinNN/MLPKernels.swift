@@ -67,6 +67,47 @@ enum MLPKernels<Scalar: TensorScalar> {
         }
     }
 
+    /// True when `convolveWinograd` applies: a 3x3 window with stride 1 and at least 8 input and
+    /// output channels (fewer leave the transforms' cost next to the products saved).
+    static func winogradApplies(_ g: ConvGeometry, filters n: Int) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideH == 1 && g.strideW == 1 && g.channels >= 8 && n >= 8
+    }
+
+    /// The kernel `[9 * C, F]` transformed and packed for `convolveWinograd`
+    /// (`mcl_*_conv_winograd_kernel`).
+    static func winogradKernel(_ kernel: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (c, n) = (kernel.shape[0] / 9, kernel.shape[1])
+        let size = isFloat ? mcl_s_conv_winograd_kernel_size(c, n) : mcl_d_conv_winograd_kernel_size(c, n)
+        var u = Tensor<Scalar>(uninitializedShape: [size])
+        let done = kernel.withUnsafePointer { kp in
+            u.withUnsafeMutablePointer { up in
+                isFloat ? mcl_s_conv_winograd_kernel(c, n, f(kp), f(up)) : mcl_d_conv_winograd_kernel(c, n, d(kp), d(up))
+            }
+        }
+        precondition(done != 0, "conv2d: out of memory transforming a \(kernel.shape) kernel")
+        return u
+    }
+
+    /// Scalars of scratch per task of `convolveWinograd`.
+    static func winogradScratchSize(_ g: ConvGeometry, filters n: Int) -> Int {
+        isFloat ? mcl_s_conv_winograd_scratch_size(g.channels, n, g.outHeight, g.outWidth)
+            : mcl_d_conv_winograd_scratch_size(g.channels, n, g.outHeight, g.outWidth)
+    }
+
+    /// `convolve` by Winograd's F(2x2, 3x3) with a kernel from `winogradKernel`
+    /// (`mcl_*_conv_winograd`).
+    static func convolveWinograd(_ x: P, _ g: ConvGeometry, kernel u: P, filters n: Int, into y: MP,
+                                 activation: mcl_mlp_activation, bias: P?, scratch: MP) {
+        let act = Int32(activation.rawValue)
+        if isFloat {
+            mcl_s_conv_winograd(g.batch, f(x), g.height, g.width, g.channels, g.padTop, g.padLeft, g.outHeight, g.outWidth,
+                                f(u), n, f(y), act, f(bias), f(scratch))
+        } else {
+            mcl_d_conv_winograd(g.batch, d(x), g.height, g.width, g.channels, g.padTop, g.padLeft, g.outHeight, g.outWidth,
+                                d(u), n, d(y), act, d(bias), d(scratch))
+        }
+    }
+
     /// Sets `count` scalars to zero (all-zero bits: +0.0; no per-element generic code).
     static func zero(_ p: MP, _ count: Int) {
         UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)

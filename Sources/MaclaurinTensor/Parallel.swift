@@ -8,15 +8,17 @@ public enum Parallel {
     }
 
     /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads (each index
-    /// exactly once). Kernels called from inside `body` run single-threaded, so independent
-    /// pieces of work run side by side instead of each splitting itself.
+    /// exactly once, handed to whichever thread asks first, so a thread descheduled on a busy
+    /// machine holds up at most one index). Kernels called from inside `body` run
+    /// single-threaded, so independent pieces of work run side by side instead of each
+    /// splitting itself.
     public static func forEach(_ count: Int, _ body: @escaping (Int) -> Void) {
         guard count > 0 else { return }
         if count == 1 { body(0); return }
         let job = Job(body)
         let context = Unmanaged.passRetained(job)
         defer { context.release() }
-        mcl_parallel_for(count, 1, { raw, begin, end in
+        mcl_parallel_dynamic(count, 1, Int(mcl_get_num_threads()), { raw, begin, end in
             guard let raw else { return }
             let job = Unmanaged<Job>.fromOpaque(raw).takeUnretainedValue()
             for i in begin..<end { job.body(i) }

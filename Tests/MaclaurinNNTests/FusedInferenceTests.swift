@@ -52,20 +52,42 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// 3x3 stride-1 convolutions with 8+ channels in and out go through Winograd's F(2x2, 3x3):
+    /// odd output sizes (tiles past the edge), same padding, channel and filter counts that are
+    /// not whole vectors, with and without bias, against the composed primitives.
+    func testConv2DWinogradMatchesComposed() {
+        var g = SeededGenerator(seed: 14)
+        for (channels, filters, padding, activation, bias) in [(8, 8, Padding.same, Activation.relu, true),
+                                                                (10, 9, .valid, .linear, true), (16, 19, .same, .relu, false)] {
+            var conv = Conv2D<Double>(inputChannels: channels, filters: filters, kernelSize: (3, 3), padding: padding,
+                                      activation: activation, useBias: bias, generator: &g)
+            if bias, let b = conv.bias { conv.bias = b + Tensor(randomUniform: b.shape, low: -0.5, high: 0.5, generator: &g) }
+            let x = Tensor<Double>(randomUniform: [2, 9, 8, channels], low: -1, high: 1, generator: &g)
+            let (fused, composed) = bothPaths(conv, x)
+            XCTAssertEqual(fused.shape, composed.shape)
+            XCTAssertLessThanOrEqual(fused.maxAbsDifference(composed), 1e-12, "\(channels) -> \(filters), \(padding)")
+            if activation == .relu { XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.allSatisfy { $0 >= 0 }) }
+        }
+    }
+
     /// Bias and relu applied in the register tile keep relu's NaN rule: a NaN pixel makes NaN
     /// exactly the outputs whose windows hold it.
     func testConv2DFusedReluPropagatesNaN() {
         var g = SeededGenerator(seed: 12)
-        let conv = Conv2D<Float>(inputChannels: 2, filters: 32, kernelSize: (3, 3), padding: .valid, activation: .relu,
-                                 generator: &g)
-        var x = Tensor<Float>(randomUniform: [1, 9, 9, 2], low: -1, high: 1, generator: &g)
-        x[0, 4, 4, 1] = .nan
-        let y = conv.forward(x, parameters: conv.parameters, context: .inference)
-        XCTAssertEqual(y.shape, [1, 7, 7, 32])
-        for oh in 0..<7 {
-            for ow in 0..<7 {
-                let covers = (oh...oh + 2).contains(4) && (ow...ow + 2).contains(4)
-                for f in 0..<32 { XCTAssertEqual(y[0, oh, ow, f].isNaN, covers, "pixel (\(oh), \(ow)) filter \(f)") }
+        // 2 input channels: the direct kernel; 16: Winograd, whose transforms mix a 4x4 patch
+        // into 2x2 outputs, NaN reaching only the outputs whose windows hold the pixel.
+        for channels in [2, 16] {
+            let conv = Conv2D<Float>(inputChannels: channels, filters: 32, kernelSize: (3, 3), padding: .valid,
+                                     activation: .relu, generator: &g)
+            var x = Tensor<Float>(randomUniform: [1, 9, 9, channels], low: -1, high: 1, generator: &g)
+            x[0, 4, 4, 1] = .nan
+            let y = conv.forward(x, parameters: conv.parameters, context: .inference)
+            XCTAssertEqual(y.shape, [1, 7, 7, 32])
+            for oh in 0..<7 {
+                for ow in 0..<7 {
+                    let covers = (oh...oh + 2).contains(4) && (ow...ow + 2).contains(4)
+                    for f in 0..<32 { XCTAssertEqual(y[0, oh, ow, f].isNaN, covers, "\(channels) channels, (\(oh), \(ow)) filter \(f)") }
+                }
             }
         }
     }

@@ -31,6 +31,13 @@ void mcl_set_num_threads(int n);
 /// items, on the pool. Returns when every chunk is done. Safe to call from one thread at a time
 /// per pool; nested calls from inside a worker run serially.
 void mcl_parallel_for(long n, long grain, void (*fn)(void *ctx, long begin, long end), void *ctx);
+/// Runs fn(ctx, begin, end) over [0, n) in pieces of `grain` items (the last may be shorter),
+/// handed out one at a time to whichever of up to `nt` threads of the pool asks first, so a
+/// thread that is descheduled on a busy machine holds up at most one piece. Runs fn(ctx, 0, n)
+/// on the caller when one thread suffices or when called from inside a pool job. Only the
+/// assignment of pieces to threads varies from run to run: kernels whose pieces write disjoint
+/// outputs stay deterministic.
+void mcl_parallel_dynamic(long n, long grain, long nt, void (*fn)(void *ctx, long begin, long end), void *ctx);
 
 /// Raises glibc's mmap and trim thresholds once, so that large, short-lived tensor buffers are
 /// reused from the heap instead of being mapped and unmapped on every step (allocator.c).
@@ -208,6 +215,23 @@ void mcl_s_conv_gemm(long images, const float *x, long H, long W, long C, long K
 void mcl_d_conv_gemm(long images, const double *x, long H, long W, long C, long KH, long KW, long SH, long SW,
                      long padTop, long padLeft, long OH, long OW, const double *packed, long N, double *y, int act,
                      const double *bias, double *scratch);
+/// 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (winograd_tmpl.h): 16 products per channel
+/// pair and 2x2 outputs instead of 36. The kernel [9 * C, F] (im2col row order) is transformed
+/// and packed once into mcl_*_conv_winograd_kernel_size scalars (returns 0 if its workspace
+/// cannot be allocated); then mcl_*_conv_winograd computes, for each of `images` consecutive
+/// NHWC images x[H, W, C] with zero padding (padTop, padLeft), y[OH * OW, F] = act(conv + bias)
+/// (act MCL_MLP_LINEAR or MCL_MLP_RELU, bias may be NULL), with mcl_*_conv_winograd_scratch_size
+/// scalars of scratch. Agrees with mcl_*_conv_gemm up to rounding. Single-threaded.
+long mcl_s_conv_winograd_kernel_size(long C, long F);
+long mcl_d_conv_winograd_kernel_size(long C, long F);
+int mcl_s_conv_winograd_kernel(long C, long F, const float *kernel, float *U);
+int mcl_d_conv_winograd_kernel(long C, long F, const double *kernel, double *U);
+long mcl_s_conv_winograd_scratch_size(long C, long F, long OH, long OW);
+long mcl_d_conv_winograd_scratch_size(long C, long F, long OH, long OW);
+void mcl_s_conv_winograd(long images, const float *x, long H, long W, long C, long padTop, long padLeft, long OH,
+                         long OW, const float *U, long F, float *y, int act, const float *bias, float *scratch);
+void mcl_d_conv_winograd(long images, const double *x, long H, long W, long C, long padTop, long padLeft, long OH,
+                         long OW, const double *U, long F, double *y, int act, const double *bias, double *scratch);
 
 /// Bias, activation and its first two derivatives in one pass over a rows x cols matrix of
 /// pre-activations: v = z[r, c] + bias[c], h = f(v), d1 = f'(v), d2 = f''(v). bias, d1 and d2
