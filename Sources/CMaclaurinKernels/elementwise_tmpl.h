@@ -288,4 +288,39 @@ void PUB(powi)(const T *x, int p, T *y, long n)
     mclck_run(n, 1L << 15, SFX(powi_task), &c);
 }
 
+// MARK: Adam
+
+typedef struct {
+    T *p, *m, *v;
+    const T *g;
+    T b1, b2, eps, wd, step, rootc2;
+} SFX(adam_ctx);
+
+/// Parallel task: elements [s, e) of adam.
+static void SFX(adam_task)(void *ctx, long s, long e)
+{
+    const SFX(adam_ctx) *c = ctx;
+    T *restrict p = c->p, *restrict m = c->m, *restrict v = c->v;
+    const T *restrict g = c->g;
+    const T b1 = c->b1, b2 = c->b2, eps = c->eps, wd = c->wd, step = c->step, rootc2 = c->rootc2;
+    const T ob1 = 1 - b1, ob2 = 1 - b2;
+    for (long i = s; i < e; i++) {
+        T gi = g[i] + wd * p[i];
+        T mi = b1 * m[i] + ob1 * gi;
+        T vi = b2 * v[i] + ob2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step * mi / (SFX_SQRT(vi) / rootc2 + eps);
+    }
+}
+
+/// One Adam step over n parameters, in place: g' = g + wd p, m = b1 m + (1 - b1) g',
+/// v = b2 v + (1 - b2) g'^2, p -= step m / (sqrt(v) / rootc2 + eps) (step = lr / (1 - b1^t),
+/// rootc2 = sqrt(1 - b2^t)). The four arrays must not overlap.
+void PUB(adam)(long n, T *p, T *m, T *v, const T *g, T b1, T b2, T eps, T wd, T step, T rootc2)
+{
+    SFX(adam_ctx) c = {p, m, v, g, b1, b2, eps, wd, step, rootc2};
+    mclck_run(n, 1L << 16, SFX(adam_task), &c);
+}
+
 #undef SFX_SQRT

@@ -79,6 +79,12 @@ void mcl_d_binary(int op, const double *a, const long *astride, const double *b,
 /// y[i] = a * x[i] + b * y[i] (b == 0 ignores the old y).
 void mcl_s_axpby(long n, float a, const float *x, float b, float *y);
 void mcl_d_axpby(long n, double a, const double *x, double b, double *y);
+/// One Adam step over n parameters in place (p, m, v, g must not overlap): g' = g + wd p,
+/// m = b1 m + (1 - b1) g', v = b2 v + (1 - b2) g'^2, p -= step m / (sqrt(v) / rootc2 + eps).
+void mcl_s_adam(long n, float *p, float *m, float *v, const float *g, float b1, float b2, float eps, float wd,
+                float step, float rootc2);
+void mcl_d_adam(long n, double *p, double *m, double *v, const double *g, double b1, double b2, double eps,
+                double wd, double step, double rootc2);
 
 /// y[i] = x[i] * s + t.
 void mcl_s_scale_shift(long n, const float *x, float s, float t, float *y);
