@@ -154,6 +154,10 @@ extension Jet {
             return jet(Base.apply(.scatterAdd(index.repeated(k * d)), [s]).reshaped(to: [k, d] + out))
         case .im2col(let g):
             return jet(unstacked(Base.apply(.im2col(stackedGeometry(g, copies: k * d)), [stacked(s0)])))
+        case .conv2d(let g):
+            // Bilinear like matmul: the columns' jet (linear in x), then the matmul rule.
+            return matmulRule(apply(.im2col(g), [x[0]]), x[1], y0, transposeA: false, transposeB: false, order: k,
+                              directions: d)
         case .col2im(let g):
             let s = s0.reshaped(to: [k * d * g.columnsShape[0], g.columnsShape[1]])
             return jet(unstacked(Base.apply(.col2im(stackedGeometry(g, copies: k * d)), [s])))

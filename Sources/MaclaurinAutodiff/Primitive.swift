@@ -52,6 +52,9 @@ public enum Primitive: Sendable {
     case scatterAdd(GatherIndex)
     case im2col(ConvGeometry)
     case col2im(ConvGeometry)
+    /// `im2col(x) . w` for NHWC x and w `[KH*KW*C, F]` (`[N*OH*OW, F]`), without the columns:
+    /// `Tensor.convolved` forward, `Tensor.convolutionGradients` backward.
+    case conv2d(ConvGeometry)
     case avgPool(ConvGeometry)
     case avgPoolBackward(ConvGeometry)
 }

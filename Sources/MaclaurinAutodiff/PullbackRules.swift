@@ -55,6 +55,9 @@ public enum PullbackRules {
         case .gather(let index): return only(V.apply(.scatterAdd(index), [g]))
         case .scatterAdd(let index): return only(V.apply(.gather(index), [g]))
         case .im2col(let geometry): return only(V.apply(.col2im(geometry), [g]))
+        case .conv2d(let geometry):
+            let r = V.convolutionGradients(x[0], x[1], g, geometry: geometry, input: needed[0], kernel: needed[1])
+            return [r.input, r.kernel]
         case .col2im(let geometry): return only(V.apply(.im2col(geometry), [g]))
         case .avgPool(let geometry): return only(V.apply(.avgPoolBackward(geometry), [g]))
         case .avgPoolBackward(let geometry): return only(V.apply(.avgPool(geometry), [g]))
@@ -97,5 +100,19 @@ public enum PullbackRules {
             }
         }
         return [da, db]
+    }
+}
+
+extension TensorAlgebra {
+    public static func convolutionGradients(_ x: Self, _ w: Self, _ dy: Self, geometry: ConvGeometry,
+                                            input: Bool, kernel: Bool) -> (input: Self?, kernel: Self?) {
+        composedConvolutionGradients(x, w, dy, geometry: geometry, input: input, kernel: kernel)
+    }
+
+    /// The pullback of conv2d in primitives: `col2im(dy . w^T)` and `im2col(x)^T . dy`.
+    static func composedConvolutionGradients(_ x: Self, _ w: Self, _ dy: Self, geometry: ConvGeometry,
+                                             input: Bool, kernel: Bool) -> (input: Self?, kernel: Self?) {
+        (input ? apply(.col2im(geometry), [dy.matmul(w, transposeB: true)]) : nil,
+         kernel ? apply(.im2col(geometry), [x]).matmul(dy, transposeA: true) : nil)
     }
 }

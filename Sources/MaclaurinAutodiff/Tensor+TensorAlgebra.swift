@@ -36,10 +36,17 @@ extension Tensor: TensorAlgebra {
             precondition(x[0].shape == g.resultShape, "scatterAdd: values \(x[0].shape) vs \(g.resultShape)")
             return x[0].scatteringAdd(g.indices, shape: g.sourceShape)
         case .im2col(let g): return x[0].im2col(g)
+        case .conv2d(let g): return x[0].convolved(with: x[1], geometry: g)
         case .col2im(let g): return x[0].col2im(g)
         case .avgPool(let g): return x[0].avgPool(g)
         case .avgPoolBackward(let g): return x[0].avgPoolBackward(g)
         }
+    }
+
+    /// Image by image, without the batch's im2col columns (`Tensor.convolutionGradients(kernel:...)`).
+    public static func convolutionGradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, geometry: ConvGeometry,
+                                            input: Bool, kernel: Bool) -> (input: Tensor?, kernel: Tensor?) {
+        x.convolutionGradients(kernel: w, outputGradient: dy, geometry: geometry, input: input, kernel: kernel)
     }
 
     /// Fused Taylor kernels (one pass over memory for all orders and directions).

@@ -24,6 +24,12 @@ public protocol TensorAlgebra {
     /// Cauchy product of two jets of equal shape (same layout as `taylorElementwise`).
     static func taylorMultiply(_ a0: Self, _ aSeries: Self, _ b0: Self, _ bSeries: Self,
                                order: Int, directions: Int) -> (primal: Self, series: Self)
+    /// The pullback of `conv2d(g)` (y = im2col(x) . w) for the output cotangent `dy`: the input's,
+    /// `col2im(dy . w^T)`, and the kernel's, `im2col(x)^T . dy`, each when asked. Plain tensors
+    /// (and untaped `Var`s of them) work image by image without the batch's columns; every other
+    /// conformer uses the composed default, written in primitives (so it can be taped).
+    static func convolutionGradients(_ x: Self, _ w: Self, _ dy: Self, geometry: ConvGeometry,
+                                     input: Bool, kernel: Bool) -> (input: Self?, kernel: Self?)
 }
 
 /// Analytic elementwise functions with Taylor recurrences.

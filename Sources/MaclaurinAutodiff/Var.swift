@@ -50,6 +50,15 @@ public struct Var<Base: TensorAlgebra>: TensorAlgebra {
         }
         return composedTaylorMultiply(a0, aSeries, b0, bSeries, order: order, directions: directions)
     }
+
+    public static func convolutionGradients(_ x: Var, _ w: Var, _ dy: Var, geometry: ConvGeometry,
+                                            input: Bool, kernel: Bool) -> (input: Var?, kernel: Var?) {
+        if x.node == nil && w.node == nil && dy.node == nil {  // not recorded: the base's kernels
+            let r = Base.convolutionGradients(x.value, w.value, dy.value, geometry: geometry, input: input, kernel: kernel)
+            return (r.input.map { Var(constantValue: $0) }, r.kernel.map { Var(constantValue: $0) })
+        }
+        return composedConvolutionGradients(x, w, dy, geometry: geometry, input: input, kernel: kernel)
+    }
 }
 
 /// One recorded operation. Nodes are numbered in creation order, which is a topological order.

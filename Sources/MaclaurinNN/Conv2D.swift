@@ -133,10 +133,11 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
             return V(constant: y.reshaped(to: outputShape))
         }
         // A 1x1 window with unit stride needs no im2col: the image already is the column matrix.
-        let columns = kh == 1 && kw == 1 && strides == (1, 1)
-            ? x.reshaped(to: [-1, inputChannels])
-            : V.apply(.im2col(g), [x])
-        var y = columns.matmul(p[0].reshaped(to: [kh * kw * inputChannels, filters]))
+        // Other windows: the conv2d primitive (im2col(x) . kernel without the batch's columns).
+        let kernel = p[0].reshaped(to: [kh * kw * inputChannels, filters])
+        var y = kh == 1 && kw == 1 && strides == (1, 1)
+            ? x.reshaped(to: [-1, inputChannels]).matmul(kernel)
+            : V.apply(.conv2d(g), [x, kernel])
         if p.count == 2 { y = y + p[1] }
         return activation(y.reshaped(to: outputShape))
     }

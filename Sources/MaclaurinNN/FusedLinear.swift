@@ -5,9 +5,10 @@ import MaclaurinTensor
 /// the bias written into the output first and accumulated by the matrix product (GEMM with
 /// beta = 1), and relu applied in place by its kernel: two passes over the output fewer than the
 /// composed `matmul`, broadcast `add`, then relu as `x * step(x)`. Convolutions with relu or no
-/// activation (the CNN's layers) read their windows straight from the image (implicit GEMM,
-/// `convolveInParallel`), images as independent tasks, bias and relu fused into the product: W5i
-/// 14.5 ms against 17.5 ms with im2col columns (alternating runs). Other activations run chunks of
+/// activation (the CNN's layers) read their windows straight from the image (implicit GEMM or
+/// Winograd, `Tensor.convolved`), images as independent tasks, bias and relu fused into the
+/// product: W5i 14.5 ms against 17.5 ms with im2col columns (alternating runs; 11.6 ms with
+/// Winograd for the second layer). Other activations run chunks of
 /// images whose im2col columns stay in cache, in one reused buffer, instead of materialising the
 /// columns of the whole batch (66 MB for the second layer of the Taylor CNN at batch 64).
 ///
@@ -75,13 +76,12 @@ enum FusedLinear {
                                                geometry g: ConvGeometry, activation: Activation) -> Tensor<Scalar> {
         let k = g.kernelHeight * g.kernelWidth * g.channels, n = kernel.shape[1]
         precondition(x.shape == g.inputShape && kernel.shape == [k, n], "fused conv: \(x.shape), kernel \(kernel.shape)")
+        if MLPKernels<Scalar>.isSupported && (activation == .relu || activation == .linear) && g.batch > 1 {
+            return x.convolved(with: kernel, bias: bias, geometry: g, relu: activation == .relu)
+        }
         let pixels = g.outHeight * g.outWidth, imageSize = g.height * g.width * g.channels
         var y = Tensor<Scalar>(uninitializedShape: [g.batch * pixels, n])
         guard g.batch > 0 && pixels > 0 && n > 0 else { return y }
-        if MLPKernels<Scalar>.isSupported && (activation == .relu || activation == .linear) && g.batch > 1 {
-            convolveInParallel(x, kernel: kernel, bias: bias, geometry: g, relu: activation == .relu, into: &y)
-            return y
-        }
         let chunk = imagesPerChunk(g, columnBytes: columnBytesPerChunk, rowLength: k, Scalar.self)
         var columns = Tensor<Scalar>(uninitializedShape: [chunk * pixels, k])
         x.withUnsafePointer { xp in kernel.withUnsafePointer { wp in y.withUnsafeMutablePointer { yp in
@@ -96,55 +96,6 @@ enum FusedLinear {
             }
         } } }
         return activation == .relu || activation == .linear ? y : activation(y)
-    }
-
-    /// Multiply-adds per task of `convolveInParallel` (about 2 MFLOP: one image of the CNN's first
-    /// layer, a sixteenth of one of its second).
-    static let multiplyAddsPerTask = 1 << 20
-
-    /// `convolve` for relu or linear activations, Float or Double: the kernel is packed once, then
-    /// chunks of images run as independent tasks on the pool, each multiplying the windows of its
-    /// images, read in place from the image (implicit GEMM: no im2col columns), by the packed
-    /// kernel with bias and relu fused into the product's epilogue (`mcl_*_conv_gemm`), so the
-    /// output is written once and no pass over it follows. Each output element sums its products
-    /// in increasing k, whatever the chunking.
-    private static func convolveInParallel<Scalar: TensorScalar>(_ x: Tensor<Scalar>, kernel: Tensor<Scalar>, bias: Tensor<Scalar>?,
-                                                                 geometry g: ConvGeometry, relu: Bool, into y: inout Tensor<Scalar>) {
-        typealias K = MLPKernels<Scalar>
-        let k = kernel.shape[0], n = kernel.shape[1]
-        let pixels = g.outHeight * g.outWidth, imageSize = g.height * g.width * g.channels
-        if let bias { precondition(bias.shape == [n], "fused conv: bias \(bias.shape) for \(n) filters") }
-        let winograd = K.winogradApplies(g, filters: n)
-        let packed: Tensor<Scalar>
-        if winograd {
-            packed = K.winogradKernel(kernel)
-        } else {
-            var p = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
-            kernel.withUnsafePointer { wp in p.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
-            packed = p
-        }
-        let perImage = Swift.max(1, pixels * k * n)
-        let chunk = Swift.max(1, Swift.min(g.batch, multiplyAddsPerTask / perImage))
-        let tasks = (g.batch + chunk - 1) / chunk
-        let scratchSize = winograd ? K.winogradScratchSize(g, filters: n) : K.convolutionScratchSize(g)
-        let act = relu ? MCL_MLP_RELU : MCL_MLP_LINEAR
-        x.withUnsafePointer { xp in packed.withUnsafePointer { pp in y.withUnsafeMutablePointer { yp in
-            withOptionalPointer(bias) { bp in
-                MaclaurinTensor.Parallel.forEach(tasks) { t in
-                    let first = t * chunk
-                    var part = g
-                    part.batch = Swift.min(chunk, g.batch - first)
-                    let scratch = scratchSize > 0 ? UnsafeMutablePointer<Scalar>.allocate(capacity: scratchSize) : nil
-                    defer { scratch?.deallocate() }
-                    let (xs, ys) = (xp + first * imageSize, yp + first * pixels * n)
-                    if winograd, let scratch {
-                        K.convolveWinograd(xs, part, kernel: pp, filters: n, into: ys, activation: act, bias: bp, scratch: scratch)
-                    } else {
-                        K.convolve(xs, part, packed: pp, filters: n, into: ys, activation: act, bias: bp, scratch: scratch)
-                    }
-                }
-            }
-        } } }
     }
 
     /// Images (at least 1, at most the batch) whose im2col columns, `rowLength` scalars per output

@@ -7,7 +7,7 @@ import XCTest
 enum PrimitiveKind: String, CaseIterable {
     case add, subtract, multiply, divide, negate, exp, log, tanh, sigmoid, sin, cos, sqrt, softplus, powInt, matmul
     case sum, broadcast, reshape, transpose, slice, pad, concatenate, gather, scatterAdd
-    case im2col, col2im, avgPool, avgPoolBackward
+    case im2col, col2im, conv2d, avgPool, avgPoolBackward
 
     init(_ p: Primitive) {
         switch p {
@@ -37,6 +37,7 @@ enum PrimitiveKind: String, CaseIterable {
         case .scatterAdd: self = .scatterAdd
         case .im2col: self = .im2col
         case .col2im: self = .col2im
+        case .conv2d: self = .conv2d
         case .avgPool: self = .avgPool
         case .avgPoolBackward: self = .avgPoolBackward
         }
@@ -53,6 +54,8 @@ enum TestFunction {
     /// for matmul built from multiply, reshape, transpose and sum only (Taylor-mode matmul with a
     /// series on the right needs a batched matmul of the base, which nested jets do not have).
     case matmulByBroadcast(transposeA: Bool, transposeB: Bool)
+    /// im2col(x) . w with that matmul by broadcasting: the reference for conv2d.
+    case convolutionByIm2col(ConvGeometry)
 
     func callAsFunction<V: TensorAlgebra>(_ x: [V]) -> V {
         switch self {
@@ -64,6 +67,7 @@ enum TestFunction {
         case .reciprocal: V(constant: Tensor<V.Scalar>(1)) / x[0]
         case let .matmulByBroadcast(ta, tb):
             Self.matmulByBroadcast(ta ? x[0].transposed() : x[0], tb ? x[1].transposed() : x[1])
+        case .convolutionByIm2col(let g): Self.matmulByBroadcast(V.apply(.im2col(g), [x[0]]), x[1])
         }
     }
 
@@ -88,12 +92,12 @@ struct FunctionCase {
     var isElementwise: Bool {
         switch function {
         case .gelu, .relu, .reciprocal: return true
-        case .softmax, .logSumExp, .matmulByBroadcast: return false
+        case .softmax, .logSumExp, .matmulByBroadcast, .convolutionByIm2col: return false
         case .primitive(let p):
             switch p {
             case .negate, .exp, .log, .tanh, .sigmoid, .sin, .cos, .sqrt, .softplus, .powInt: return true
             case .add, .subtract, .multiply, .divide, .matmul, .sum, .broadcast, .reshape, .transpose, .slice, .pad,
-                 .concatenate, .gather, .scatterAdd, .im2col, .col2im, .avgPool, .avgPoolBackward: return false
+                 .concatenate, .gather, .scatterAdd, .im2col, .col2im, .conv2d, .avgPool, .avgPoolBackward: return false
             }
         }
     }
@@ -115,6 +119,7 @@ enum FunctionTable {
         func p(_ name: String, _ primitive: Primitive, _ inputs: [Tensor<Double>], taylor: Bool = true) -> FunctionCase {
             var reference: TestFunction?
             if case let .matmul(ta, tb) = primitive { reference = .matmulByBroadcast(transposeA: ta, transposeB: tb) }
+            if case let .conv2d(geo) = primitive { reference = .convolutionByIm2col(geo) }
             return FunctionCase(name: name, function: .primitive(primitive), inputs: inputs, supportsTaylor: taylor,
                                 reference: reference)
         }
@@ -180,6 +185,16 @@ enum FunctionTable {
         for (i, geo) in convolutions.enumerated() {
             c.append(p("im2col \(i)", .im2col(geo), [r(geo.inputShape)]))
             c.append(p("col2im \(i)", .col2im(geo), [r(geo.columnsShape)]))
+        }
+        // conv2d: same padding (the implicit GEMM), strides, and 8 channels in and out with a 3x3
+        // stride-1 window (Winograd F(2x2, 3x3), an odd output height).
+        let kernels = [3, 2, 8]
+        let convolutions2 = [ConvGeometry(input: [2, 4, 3, 2], kernel: 3, 3, same: true),
+                             ConvGeometry(input: [1, 5, 4, 1], kernel: 2, 2, strides: 2, 2),
+                             ConvGeometry(input: [1, 5, 4, 8], kernel: 3, 3)]
+        for (i, geo) in convolutions2.enumerated() {
+            let k = geo.kernelHeight * geo.kernelWidth * geo.channels
+            c.append(p("conv2d \(i)", .conv2d(geo), [r(geo.inputShape), r([k, kernels[i]])]))
         }
         let pools = [ConvGeometry(input: [1, 4, 4, 2], kernel: 2, 2, strides: 2, 2),
                      ConvGeometry(input: [1, 5, 5, 1], kernel: 3, 3, strides: 2, 2)]
