@@ -126,6 +126,17 @@ MCLCK_AVX2 static void mlp_avx2_sigmoid(const float *x, float *y, float *d1, flo
 #undef MLP_SIGMOID_D2
 #endif
 
+/// x = x > 0 || x is NaN ? x : 0 for a vector-extension value x (relu as mcl_*_mlp_activate,
+/// through the comparison's integer mask); used by the register tiles of mlp_gemm_tmpl.h and the
+/// Winograd output transform.
+#define MLP_VRELU(x)                                                                               \
+    do {                                                                                           \
+        __typeof__((x) > 0) m_ = ((x) > 0) | ((x) != (x)), b_;                                     \
+        memcpy(&b_, &(x), sizeof b_);                                                              \
+        b_ &= m_;                                                                                  \
+        memcpy(&(x), &b_, sizeof b_);                                                              \
+    } while (0)
+
 /// The rows and columns of input a convolution's windows cover ((OH - 1) SH + KH by (OW - 1) SW + KW),
 /// and whether they leave the image (padding, or an output that needs more than the image has),
 /// in which case mcl_*_conv_gemm copies each image into a zero-padded scratch image first.

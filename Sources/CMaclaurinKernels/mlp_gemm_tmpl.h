@@ -19,14 +19,6 @@ typedef T SFX(gvec) __attribute__((vector_size(32)));
 /// portable instantiation).
 #define GLOAD(v, p) memcpy(&(v), (p), sizeof(V))
 #define GSTORE(p, v) memcpy((p), &(v), sizeof(V))
-/// x = x > 0 || x is NaN ? x : 0, elementwise, through the comparison's integer mask.
-#define GRELU(x)                                                                                   \
-    do {                                                                                           \
-        __typeof__((x) > 0) m_ = ((x) > 0) | ((x) != (x)), b_;                                     \
-        memcpy(&b_, &(x), sizeof b_);                                                              \
-        b_ &= m_;                                                                                  \
-        memcpy(&(x), &b_, sizeof b_);                                                              \
-    } while (0)
 
 /// c[i * ldc + j] = sum_k a_i[k] b[k * NR + j] for i < MR, j < NR (b: one packed panel), with row
 /// i of A in S segments of L scalars, segment s at a[i] + s * lds (S = 1 for a plain matrix; the
@@ -69,8 +61,8 @@ TGT static inline __attribute__((always_inline)) void SFX(tile)(long S, long L, 
         c30 += p0; c31 += p1; c40 += p0; c41 += p1; c50 += p0; c51 += p1;
     }
     if (relu) {
-        GRELU(c00); GRELU(c01); GRELU(c10); GRELU(c11); GRELU(c20); GRELU(c21);
-        GRELU(c30); GRELU(c31); GRELU(c40); GRELU(c41); GRELU(c50); GRELU(c51);
+        MLP_VRELU(c00); MLP_VRELU(c01); MLP_VRELU(c10); MLP_VRELU(c11); MLP_VRELU(c20); MLP_VRELU(c21);
+        MLP_VRELU(c30); MLP_VRELU(c31); MLP_VRELU(c40); MLP_VRELU(c41); MLP_VRELU(c50); MLP_VRELU(c51);
     }
     GSTORE(c, c00); GSTORE(c + VL, c01); c += ldc;
     GSTORE(c, c10); GSTORE(c + VL, c11); c += ldc;
@@ -78,6 +70,23 @@ TGT static inline __attribute__((always_inline)) void SFX(tile)(long S, long L, 
     GSTORE(c, c30); GSTORE(c + VL, c31); c += ldc;
     GSTORE(c, c40); GSTORE(c + VL, c41); c += ldc;
     GSTORE(c, c50); GSTORE(c + VL, c51);
+}
+
+/// The tile of C at c (mr <= MR rows, nr <= NR columns): a whole tile straight into C (with bias
+/// and relu in registers as `tile`), a partial one through a scratch tile whose mr x nr values
+/// are copied back (added to C when `acc`; bias and relu are then left to the caller's epilogue).
+TGT static inline __attribute__((always_inline)) void SFX(tile_at)(long S, long L, long lds, const T *const *a,
+                                                                   const T *b, T *c, long ldc, long mr, long nr,
+                                                                   int acc, const T *bias, int relu)
+{
+    if (mr == MR && nr == NR) {
+        SFX(tile)(S, L, lds, a, b, c, ldc, acc, bias, relu);
+        return;
+    }
+    _Alignas(64) T edge[MR * NR];
+    SFX(tile)(S, L, lds, a, b, edge, NR, 0, NULL, 0);
+    for (long q = 0; q < mr; q++)
+        for (long t = 0; t < nr; t++) c[q * ldc + t] = acc ? c[q * ldc + t] + edge[q * NR + t] : edge[q * NR + t];
 }
 
 /// sum_k x[k] y[k] (vector partial sums, then the tail), for the narrow-output path.
@@ -179,7 +188,6 @@ TGT static void SFX(gemm_kblocked)(const mlp_gemm_args *g)
     const long M = g->M, N = g->N, K = g->K, lda = g->lda, ldc = g->ldc;
     const T *A = g->A, *P = g->packed;
     T *C = g->C;
-    _Alignas(64) T edge[MR * NR];
     const long panels = (N + NR - 1) / NR;
     for (long k0 = 0; k0 < K; k0 += MCL_MLP_KBLOCK) {
         const long kb = K - k0 < MCL_MLP_KBLOCK ? K - k0 : MCL_MLP_KBLOCK;
@@ -191,16 +199,7 @@ TGT static void SFX(gemm_kblocked)(const mlp_gemm_args *g)
                 long mr = M - i < MR ? M - i : MR;
                 const T *rows[MR];
                 for (int q = 0; q < MR; q++) rows[q] = A + (i + (q < mr ? q : 0)) * lda + k0;
-                if (mr == MR && nr == NR) {
-                    SFX(tile)(1, kb, 0, rows, b, C + i * ldc + j, ldc, acc, NULL, 0);
-                } else {
-                    SFX(tile)(1, kb, 0, rows, b, edge, NR, 0, NULL, 0);
-                    for (long q = 0; q < mr; q++)
-                        for (long t = 0; t < nr; t++) {
-                            T *c = C + (i + q) * ldc + j + t;
-                            *c = acc ? *c + edge[q * NR + t] : edge[q * NR + t];
-                        }
-                }
+                SFX(tile_at)(1, kb, 0, rows, b, C + i * ldc + j, ldc, mr, nr, acc, NULL, 0);
             }
         }
     }
@@ -225,7 +224,6 @@ TGT static void SFX(gemm)(const mlp_gemm_args *g)
         SFX(gemm_kblocked)(g);
         return;
     }
-    _Alignas(64) T edge[MR * NR];
     const long panels = (N + NR - 1) / NR;
     for (long i = 0; i < M; i += MR) {
         long mr = M - i < MR ? M - i : MR;
@@ -233,14 +231,7 @@ TGT static void SFX(gemm)(const mlp_gemm_args *g)
         for (int q = 0; q < MR; q++) rows[q] = A + (i + (q < mr ? q : 0)) * lda;
         for (long p = 0; p < panels; p++) {
             long j = p * NR, nr = N - j < NR ? N - j : NR;
-            const T *b = P + p * K * NR;
-            if (mr == MR && nr == NR) {
-                SFX(tile)(1, K, 0, rows, b, C + i * ldc + j, ldc, 0, NULL, 0);
-            } else {
-                SFX(tile)(1, K, 0, rows, b, edge, NR, 0, NULL, 0);
-                for (long q = 0; q < mr; q++)
-                    for (long t = 0; t < nr; t++) C[(i + q) * ldc + j + t] = edge[q * NR + t];
-            }
+            SFX(tile_at)(1, K, 0, rows, P + p * K * NR, C + i * ldc + j, ldc, mr, nr, 0, NULL, 0);
         }
         if (epi) SFX(epilogue)(g, C, i, i + mr);
     }
@@ -274,7 +265,6 @@ TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, lo
     // short last row tile goes through the epilogue.
     const T *bias = g->bias;
     const int relu = g->act == MCL_MLP_RELU, fused = N % NR == 0 && (relu || g->act == MCL_MLP_LINEAR);
-    _Alignas(64) T edge[MR * NR];
     const long panels = (N + NR - 1) / NR;
     for (long i = 0; i < M; i += MR) {
         long mr = M - i < MR ? M - i : MR;
@@ -285,16 +275,8 @@ TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, lo
         }
         for (long p = 0; p < panels; p++) {
             long j = p * NR, nr = N - j < NR ? N - j : NR;
-            const T *b = P + p * K * NR;
-            if (mr == MR && nr == NR && fused) {
-                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N, 0, bias ? bias + j : NULL, relu);
-            } else if (mr == MR && nr == NR) {
-                SFX(tile)(S, L, ldx, rows, b, y + i * N + j, N, 0, NULL, 0);
-            } else {
-                SFX(tile)(S, L, ldx, rows, b, edge, NR, 0, NULL, 0);
-                for (long q = 0; q < mr; q++)
-                    for (long t = 0; t < nr; t++) y[(i + q) * N + j + t] = edge[q * NR + t];
-            }
+            SFX(tile_at)(S, L, ldx, rows, P + p * K * NR, y + i * N + j, N, mr, nr, 0,
+                         fused && bias ? bias + j : NULL, fused && relu);
         }
         if (epi && !(fused && mr == MR)) SFX(epilogue)(g, y, i, i + mr);
     }
@@ -302,7 +284,6 @@ TGT static void SFX(conv_image)(const mlp_gemm_args *g, const T *x, long ldx, lo
 
 #undef GLOAD
 #undef GSTORE
-#undef GRELU
 #undef V
 #undef VL
 #undef NR

@@ -51,6 +51,29 @@ static void SFX(wino_kernel)(long C, long F, const T *g, T *tmp, T *dst)
 #define WLOAD(v, p) memcpy(&(v), (p), sizeof(WV))
 #define WSTORE(p, v) memcpy((p), &(v), sizeof(WV))
 
+/// The input transform of channels [c, c + width) of one tile (d: the 4x4 patch at p), stored
+/// into the 16 planes of V at v.
+#define WINO_IN(TYPE, LOAD, STORE)                                                                 \
+    do {                                                                                           \
+        TYPE d[4][4], u[4][4], o;                                                                  \
+        for (int i = 0; i < 4; i++)                                                                \
+            for (int j = 0; j < 4; j++) LOAD(d[i][j], p + i * ldx + j * C + c);                    \
+        for (int j = 0; j < 4; j++) {                                                              \
+            u[0][j] = d[0][j] - d[2][j];                                                           \
+            u[1][j] = d[1][j] + d[2][j];                                                           \
+            u[2][j] = d[2][j] - d[1][j];                                                           \
+            u[3][j] = d[1][j] - d[3][j];                                                           \
+        }                                                                                          \
+        for (int i = 0; i < 4; i++) {                                                              \
+            o = u[i][0] - u[i][2]; STORE(v + (i * 4 + 0) * plane + c, o);                          \
+            o = u[i][1] + u[i][2]; STORE(v + (i * 4 + 1) * plane + c, o);                          \
+            o = u[i][2] - u[i][1]; STORE(v + (i * 4 + 2) * plane + c, o);                          \
+            o = u[i][1] - u[i][3]; STORE(v + (i * 4 + 3) * plane + c, o);                          \
+        }                                                                                          \
+    } while (0)
+#define WSLOAD(x, p) ((x) = *(p))
+#define WSSTORE(p, x) (*(p) = (x))
+
 /// V[x][t][c] = (B^T d B)[x] for the tiles t of one block: tile t at input rows 2 * (r0 + t / tw)
 /// and columns 2 * (t % tw) of the image (rows ldx scalars apart). Channels in vectors of WVL,
 /// the rest one by one (the same arithmetic).
@@ -60,40 +83,8 @@ TGT static void SFX(wino_input)(const T *restrict img, long ldx, long C, long r0
     for (long t = 0; t < tiles; t++) {
         const T *p = img + 2 * (r0 + t / tw) * ldx + 2 * (t % tw) * C;
         T *v = V + t * C;
-        for (long c = 0; c < cv; c += WVL) {
-            WV d[4][4], u[4][4], o;
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) WLOAD(d[i][j], p + i * ldx + j * C + c);
-            for (int j = 0; j < 4; j++) {
-                u[0][j] = d[0][j] - d[2][j];
-                u[1][j] = d[1][j] + d[2][j];
-                u[2][j] = d[2][j] - d[1][j];
-                u[3][j] = d[1][j] - d[3][j];
-            }
-            for (int i = 0; i < 4; i++) {
-                o = u[i][0] - u[i][2]; WSTORE(v + (i * 4 + 0) * plane + c, o);
-                o = u[i][1] + u[i][2]; WSTORE(v + (i * 4 + 1) * plane + c, o);
-                o = u[i][2] - u[i][1]; WSTORE(v + (i * 4 + 2) * plane + c, o);
-                o = u[i][1] - u[i][3]; WSTORE(v + (i * 4 + 3) * plane + c, o);
-            }
-        }
-        for (long c = cv; c < C; c++) {
-            T d[4][4], u[4][4];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) d[i][j] = p[i * ldx + j * C + c];
-            for (int j = 0; j < 4; j++) {
-                u[0][j] = d[0][j] - d[2][j];
-                u[1][j] = d[1][j] + d[2][j];
-                u[2][j] = d[2][j] - d[1][j];
-                u[3][j] = d[1][j] - d[3][j];
-            }
-            for (int i = 0; i < 4; i++) {
-                v[(i * 4 + 0) * plane + c] = u[i][0] - u[i][2];
-                v[(i * 4 + 1) * plane + c] = u[i][1] + u[i][2];
-                v[(i * 4 + 2) * plane + c] = u[i][2] - u[i][1];
-                v[(i * 4 + 3) * plane + c] = u[i][1] - u[i][3];
-            }
-        }
+        for (long c = 0; c < cv; c += WVL) WINO_IN(WV, WLOAD, WSTORE);
+        for (long c = cv; c < C; c++) WINO_IN(T, WSLOAD, WSSTORE);
     }
 }
 
@@ -117,15 +108,7 @@ TGT static void SFX(wino_input)(const T *restrict img, long ldx, long C, long r0
             if (relu) { RELU(r[i][0]); RELU(r[i][1]); }                                            \
         }                                                                                          \
     } while (0)
-#define WSLOAD(x, p) ((x) = *(p))
 #define WSRELU(x) ((x) = (x) > 0 ? (x) : ((x) == (x) ? (T)0 : (x)))
-#define WVRELU(x)                                                                                  \
-    do {                                                                                           \
-        __typeof__((x) > 0) m_ = ((x) > 0) | ((x) != (x)), b_;                                     \
-        memcpy(&b_, &(x), sizeof b_);                                                              \
-        b_ &= m_;                                                                                  \
-        memcpy(&(x), &b_, sizeof b_);                                                              \
-    } while (0)
 
 /// y = act(A^T M A + bias) for the tiles of one block, outputs past OH x OW dropped.
 TGT static void SFX(wino_output)(const T *restrict Mx, long F, long r0, long tiles, long tw, long OH, long OW,
@@ -141,7 +124,7 @@ TGT static void SFX(wino_output)(const T *restrict Mx, long F, long r0, long til
                 out[i][j] = oh + i < OH && ow + j < OW ? y + ((oh + i) * OW + ow + j) * F : NULL;
         for (long f = 0; f < fv; f += WVL) {
             WV r[2][2];
-            WINO_OUT(WV, WLOAD, WVRELU);
+            WINO_OUT(WV, WLOAD, MLP_VRELU);
             for (int i = 0; i < 2; i++)
                 for (int j = 0; j < 2; j++)
                     if (out[i][j]) WSTORE(out[i][j] + f, r[i][j]);
@@ -155,10 +138,11 @@ TGT static void SFX(wino_output)(const T *restrict Mx, long F, long r0, long til
         }
     }
 }
+#undef WINO_IN
 #undef WINO_OUT
 #undef WSLOAD
+#undef WSSTORE
 #undef WSRELU
-#undef WVRELU
 #undef WLOAD
 #undef WSTORE
 #undef WV

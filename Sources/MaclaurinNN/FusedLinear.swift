@@ -59,7 +59,7 @@ enum FusedLinear {
         let tasks = rows * k * n < multiplyAddsForTasks ? 1 : Swift.min(panels, 2 * KernelInfo.threads)
         let act = relu ? MCL_MLP_RELU : MCL_MLP_LINEAR
         a.withUnsafePointer { ap in packed.withUnsafePointer { pp in y.withUnsafeMutablePointer { yp in
-            withOptionalPointer(bias) { bp in
+            Tensor.withOptionalPointer(bias) { bp in
                 MaclaurinTensor.Parallel.forEach(tasks) { t in
                     let first = panels * t / tasks, end = panels * (t + 1) / tasks
                     let column = first * width, columns = Swift.min(n, end * width) - column
@@ -106,12 +106,6 @@ enum FusedLinear {
         return Swift.max(1, Swift.min(g.batch, columnBytes / Swift.max(1, perImage)))
     }
 
-    /// Calls `body` with a pointer to the scalars of `tensor`, or nil.
-    private static func withOptionalPointer<Scalar: TensorScalar, R>(_ tensor: Tensor<Scalar>?, _ body: (UnsafePointer<Scalar>?) -> R) -> R {
-        guard let tensor else { return body(nil) }
-        return tensor.withUnsafePointer { body($0) }
-    }
-
     /// out[rows, n] = a[rows, k] . w[k, n] (+ bias), then relu in place when `activation` is relu.
     private static func product<Scalar: TensorScalar>(_ a: UnsafePointer<Scalar>, _ w: UnsafePointer<Scalar>,
                                                       bias: Tensor<Scalar>?, into out: UnsafeMutablePointer<Scalar>,
@@ -140,11 +134,5 @@ enum FusedLinear {
 final class PackedOperand<Scalar: TensorScalar> {
     let scalars: Tensor<Scalar>
 
-    init(_ w: Tensor<Scalar>) {
-        typealias K = MLPKernels<Scalar>
-        let (k, n) = (w.shape[0], w.shape[1])
-        var packed = Tensor<Scalar>(uninitializedShape: [K.packedSize(k, n)])
-        w.withUnsafePointer { wp in packed.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
-        scalars = packed
-    }
+    init(_ w: Tensor<Scalar>) { scalars = MLPKernels.packed(w) }
 }

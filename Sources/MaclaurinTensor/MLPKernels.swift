@@ -33,6 +33,14 @@ package enum MLPKernels<Scalar: TensorScalar> {
         if isFloat { mcl_s_mlp_pack(t, k, n, f(b), ldb, f(packed)) } else { mcl_d_mlp_pack(t, k, n, d(b), ldb, d(packed)) }
     }
 
+    /// A `[k, n]` matrix in the packed layout of `product` (a new tensor of `packedSize(k, n)` scalars).
+    package static func packed(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (k, n) = (w.shape[0], w.shape[1])
+        var packed = Tensor<Scalar>(uninitializedShape: [packedSize(k, n)])
+        w.withUnsafePointer { wp in packed.withUnsafeMutablePointer { pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
+        return packed
+    }
+
     /// C[M, N] = A[M, K] B(packed), then per row either C *= scale[row % period] or
     /// C = act(C + bias) with d1 = act', d2 = act'' (`mcl_*_mlp_gemm`).
     package static func product(_ m: Int, _ n: Int, _ k: Int, _ a: P, lda: Int, packed: P, _ c: MP, ldc: Int,

@@ -30,14 +30,7 @@ extension Tensor {
         var y = Tensor(uninitializedShape: [g.batch * pixels, n])
         guard g.batch > 0 && pixels > 0 && n > 0 else { return y }
         let winograd = K.winogradApplies(g, filters: n)
-        let packed: Tensor
-        if winograd {
-            packed = K.winogradKernel(kernel)
-        } else {
-            var p = Tensor(uninitializedShape: [K.packedSize(k, n)])
-            kernel.withUnsafePointer { wp in p.withUnsafeMutablePointer { K.pack(transposed: false, k, n, wp, ldb: n, into: $0) } }
-            packed = p
-        }
+        let packed = winograd ? K.winogradKernel(kernel) : K.packed(kernel)
         let perImage = Swift.max(1, pixels * k * n)
         let chunk = Swift.max(1, Swift.min(g.batch, Self.convolutionMultiplyAddsPerTask / perImage))
         let tasks = (g.batch + chunk - 1) / chunk
@@ -104,14 +97,14 @@ extension Tensor {
         parts.withUnsafePointer { pp in
             sum.withUnsafeMutablePointer { s in
                 s.update(from: pp, count: k * n)
-                for i in 1..<Swift.max(1, g.batch) { Scalar._axpby(k * n, 1, pp + i * k * n, 1, s) }
+                for i in 1..<g.batch { Scalar._axpby(k * n, 1, pp + i * k * n, 1, s) }
             }
         }
         return (needInput ? dx : nil, sum)
     }
 
     /// Calls `body` with a pointer to the scalars of `tensor`, or nil.
-    static func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Scalar>?) -> R) -> R {
+    package static func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Scalar>?) -> R) -> R {
         guard let tensor else { return body(nil) }
         return tensor.withUnsafePointer { body($0) }
     }
